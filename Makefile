@@ -1,0 +1,56 @@
+# KernelWork server side. `make help` lists the targets.
+
+SHELL := /bin/bash
+include xcaddy.mk
+
+GO_PACKAGES := ./...
+LOCAL_ENV := .data/local.env
+STACK := deploy/local/stack.sh
+GOLANGCI := $(TOOLS)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+GOVULNCHECK := $(TOOLS)/govulncheck-$(GOVULNCHECK_VERSION)
+
+.PHONY: help build core edge services services-stop run test test-unit lint vuln clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/^[^:]*://' | \
+		awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+build: core edge ## build both binaries: bin/kwcore and bin/caddy
+
+core: ## build the core binary, bin/kwcore
+	go build -o bin/kwcore ./core/cmd/kwcore
+
+edge: bin/caddy ## build the edge binary, bin/caddy (custom Caddy via xcaddy)
+
+services: ## start PostgreSQL, Redis, versitygw, LiveKit and coturn on loopback (idempotent)
+	@$(STACK) start
+	@$(STACK) status
+
+services-stop: ## stop the local services
+	@$(STACK) stop
+
+run: services build ## run the whole stack in the foreground; Ctrl-C stops the core and the edge
+	@deploy/local/run.sh
+
+test: services build ## run every test (unit, integration against the local services, end to end)
+	@deploy/local/test.sh
+
+lint: $(GOLANGCI) ## golangci-lint (gofumpt, gci, the linters of .golangci.yml) and go vet
+	go vet $(GO_PACKAGES)
+	$(GOLANGCI) run $(GO_PACKAGES)
+
+vuln: $(GOVULNCHECK) ## govulncheck over every package
+	$(GOVULNCHECK) $(GO_PACKAGES)
+
+$(GOLANGCI):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS)/lint-tmp go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	mv $(TOOLS)/lint-tmp/golangci-lint $@ && rmdir $(TOOLS)/lint-tmp
+
+$(GOVULNCHECK):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS)/vuln-tmp go install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
+	mv $(TOOLS)/vuln-tmp/govulncheck $@ && rmdir $(TOOLS)/vuln-tmp
+
+clean: ## remove the binaries (keeps .data and the tool cache)
+	rm -rf bin

@@ -1,0 +1,14 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/kernelwork/kernelwork/core/app"
+	"github.com/kernelwork/kernelwork/core/health"
+)
+
+// features lists every feature's route registration, in the order they are
+// mounted. A feature registers Go 1.22 patterns ("POST /api/v1/...") on mux.
+var features = []func(mux *http.ServeMux, a *app.App){
+	health.Register,
+}
