@@ -17,8 +17,10 @@ func TestLoaderReportsEveryMissingVariableByName(t *testing.T) {
 	if err == nil {
 		t.Fatal("want an error for an empty environment")
 	}
-	for _, name := range []string{"KW_DATABASE_URL", "KW_REDIS_URL", "KW_TLS_CERT_FILE",
-		"KW_S3_ENDPOINT", "KW_LIVEKIT_API_SECRET", "KW_TURN_SECRET"} {
+	for _, name := range []string{
+		"KW_DATABASE_URL", "KW_REDIS_URL", "KW_TLS_CERT_FILE",
+		"KW_S3_ENDPOINT", "KW_LIVEKIT_API_SECRET", "KW_TURN_SECRET",
+	} {
 		if !strings.Contains(err.Error(), name+" is required") {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}

@@ -18,28 +18,38 @@ import (
 func Probes(a *app.App) []probe {
 	cfg := a.Config
 	return []probe{
-		{Component{Name: "postgresql", Plane: "control", Endpoint: pgEndpoint(a.DB),
-			Role: "durable store: tenants, users, sessions, messages"}, func(ctx context.Context) (string, error) {
+		{Component{
+			Name: "postgresql", Plane: "control", Endpoint: pgEndpoint(a.DB),
+			Role: "durable store: tenants, users, sessions, messages",
+		}, func(ctx context.Context) (string, error) {
 			var v string
 			err := a.DB.QueryRow(ctx, "SHOW server_version").Scan(&v)
 			return v, err
 		}},
-		{Component{Name: "redis", Plane: "control", Endpoint: a.Redis.Options().Addr,
-			Role: "revocations, rate limits, realtime fan-out"}, func(ctx context.Context) (string, error) {
+		{Component{
+			Name: "redis", Plane: "control", Endpoint: a.Redis.Options().Addr,
+			Role: "revocations, rate limits, realtime fan-out",
+		}, func(ctx context.Context) (string, error) {
 			info, err := a.Redis.Info(ctx, "server").Result()
 			return infoField(info, "redis_version"), err
 		}},
-		{Component{Name: "s3", Plane: "storage", Endpoint: cfg.S3.Endpoint.String() + "/" + cfg.S3.Bucket,
-			Role: "attachments and recordings"}, func(ctx context.Context) (string, error) {
+		{Component{
+			Name: "s3", Plane: "storage", Endpoint: cfg.S3.Endpoint.String() + "/" + cfg.S3.Bucket,
+			Role: "attachments and recordings",
+		}, func(ctx context.Context) (string, error) {
 			return s3Check(ctx, a)
 		}},
-		{Component{Name: "livekit", Plane: "media", Endpoint: cfg.LiveKit.URL.String(),
-			Role: "WebRTC SFU; the core issues its tokens"}, func(ctx context.Context) (string, error) {
+		{Component{
+			Name: "livekit", Plane: "media", Endpoint: cfg.LiveKit.URL.String(),
+			Role: "WebRTC SFU; the core issues its tokens",
+		}, func(ctx context.Context) (string, error) {
 			_, err := app.NewRoomService(cfg.LiveKit).ListRooms(ctx, &livekit.ListRoomsRequest{})
 			return "", err
 		}},
-		{Component{Name: "coturn", Plane: "media", Endpoint: strings.Join(cfg.TURN.URIs, " "),
-			Role: "TURN relay fallback; the core issues its credentials"}, func(ctx context.Context) (string, error) {
+		{Component{
+			Name: "coturn", Plane: "media", Endpoint: strings.Join(cfg.TURN.URIs, " "),
+			Role: "TURN relay fallback; the core issues its credentials",
+		}, func(ctx context.Context) (string, error) {
 			return "", turnCheck(ctx, cfg.TURN.URIs)
 		}},
 	}

@@ -25,8 +25,10 @@ func TestInitMakesAChainForBothEnds(t *testing.T) {
 			t.Fatal(err)
 		}
 		leaf, _ := x509.ParseCertificate(pair.Certificate[0])
-		if _, err := leaf.Verify(x509.VerifyOptions{Roots: pool, DNSName: name,
-			KeyUsages: []x509.ExtKeyUsage{usage}}); err != nil {
+		if _, err := leaf.Verify(x509.VerifyOptions{
+			Roots: pool, DNSName: name,
+			KeyUsages: []x509.ExtKeyUsage{usage},
+		}); err != nil {
 			t.Fatalf("%s does not verify for its use: %v", cert, err)
 		}
 		if st, _ := os.Stat(filepath.Join(dir, key)); st.Mode().Perm() != 0o600 {
