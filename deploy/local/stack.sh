@@ -61,6 +61,8 @@ install_debian() {
   command -v turnserver >/dev/null || missing+=(coturn)
   [ -x "$pgbin/initdb" ] || missing+=(postgresql-15)
   command -v curl >/dev/null || missing+=(curl)
+  # the browser tests drive Debian's Chromium with playwright-core
+  command -v chromium >/dev/null || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] && return 0
   say "installing Debian packages: ${missing[*]}"
   local sudo=""
