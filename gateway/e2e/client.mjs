@@ -1,0 +1,137 @@
+// Drives the official socket.io-client against a gateway for the Go tests.
+// Usage: node client.mjs <scenario>; settings come from the environment:
+// KW_URL (server origin), KW_NSP, KW_TOKEN, KW_ORIGIN, KW_TRANSPORTS
+// (comma-separated), KW_UPGRADE ("0" to disable). It prints one JSON object
+// with what it observed and exits 0, or prints {"error": ...} and exits 1.
+import { io } from "socket.io-client";
+
+const env = process.env;
+const timeoutMs = Number(env.KW_TIMEOUT_MS || 10000);
+
+function connect(extra = {}) {
+  const opts = {
+    transports: (env.KW_TRANSPORTS || "polling,websocket").split(","),
+    upgrade: env.KW_UPGRADE !== "0",
+    reconnection: false,
+    extraHeaders: env.KW_ORIGIN ? { Origin: env.KW_ORIGIN } : {},
+    rejectUnauthorized: false,
+    ...extra,
+  };
+  if (env.KW_TOKEN) opts.auth = { token: env.KW_TOKEN, hello: "world" };
+  return io((env.KW_URL || "") + (env.KW_NSP || "/"), opts);
+}
+
+function once(socket, event) {
+  return new Promise((resolve) => socket.once(event, (...args) => resolve(args)));
+}
+
+// ackOf emits with an acknowledgement and resolves with all its arguments.
+function ackOf(socket, event, ...args) {
+  return new Promise((resolve, reject) => {
+    socket.timeout(5000).emit(event, ...args, (err, ...reply) => {
+      if (err) reject(err); else resolve(reply);
+    });
+  });
+}
+
+function summarize(v) {
+  if (Buffer.isBuffer(v) || v instanceof ArrayBuffer || ArrayBuffer.isView(v)) {
+    return { binary: Buffer.from(v).toString("hex") };
+  }
+  if (Array.isArray(v)) return v.map(summarize);
+  if (v && typeof v === "object") {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, summarize(x)]));
+  }
+  return v;
+}
+
+const scenarios = {
+  // connect, read the connect-time emit, emit with and without ack, binary.
+  async exchange() {
+    const s = connect();
+    const out = {};
+    const auth = once(s, "auth");
+    await Promise.race([once(s, "connect"), once(s, "connect_error").then(([e]) => {
+      throw new Error("connect_error: " + e.message);
+    })]);
+    out.connected = true;
+    out.auth = (await auth)[0];
+    const back = once(s, "message-back");
+    s.emit("message", 1, "two", { three: [3] });
+    out.messageBack = await back;
+    out.ack = summarize(await ackOf(s, "message-with-ack", "x", Buffer.from([1, 2, 3])));
+    const binBack = once(s, "message-back");
+    s.emit("message", Buffer.from([9, 8, 7]), { nested: Buffer.from("hi") });
+    out.binaryBack = summarize(await binBack);
+    out.transport = s.io.engine.transport.name;
+    if (env.KW_UPGRADE !== "0" && s.io.engine.transport.name !== "websocket" &&
+      (env.KW_TRANSPORTS || "polling,websocket").includes("websocket")) {
+      await once(s.io.engine, "upgrade");
+      out.transport = s.io.engine.transport.name;
+    }
+    const pingAck = await ackOf(s, "message-with-ack", "after-upgrade");
+    out.afterUpgrade = pingAck;
+    s.disconnect();
+    return out;
+  },
+
+  // connect and report the outcome only.
+  async connectOnly() {
+    const s = connect();
+    const r = await Promise.race([
+      once(s, "connect").then(() => ({ connected: true, id: s.id })),
+      once(s, "connect_error").then(([e]) => ({ connected: false, message: e.message, data: e.data })),
+    ]);
+    s.disconnect();
+    return r;
+  },
+
+  // connect, then wait for broadcasts until KW_EXPECT events arrived, or a
+  // disconnect.
+  async listen() {
+    const s = connect();
+    const got = [];
+    const expect = Number(env.KW_EXPECT || 1);
+    await Promise.race([once(s, "connect"), once(s, "connect_error").then(([e]) => {
+      throw new Error("connect_error: " + e.message);
+    })]);
+    console.log(JSON.stringify({ ready: true, id: s.id }));
+    return await new Promise((resolve) => {
+      s.onAny((event, ...args) => {
+        if (event === "auth") return;
+        got.push({ event, args: summarize(args) });
+        if (got.length >= expect) { s.disconnect(); resolve({ events: got }); }
+      });
+      s.on("disconnect", (reason) => resolve({ events: got, disconnect: reason }));
+    });
+  },
+
+  // connect with reconnection on, have the server drop the transport, and
+  // report that the client came back.
+  async reconnect() {
+    const s = connect({ reconnection: true, reconnectionDelay: 100, reconnectionDelayMax: 200 });
+    await once(s, "connect");
+    const first = s.id;
+    const back = once(s, "connect");
+    s.io.engine.close();
+    await back;
+    const ok = await ackOf(s, "message-with-ack", "again");
+    s.disconnect();
+    return { first, second: s.id, recovered: first !== s.id, ack: ok };
+  },
+};
+
+const name = process.argv[2];
+const timer = setTimeout(() => {
+  console.log(JSON.stringify({ error: "timeout in scenario " + name }));
+  process.exit(1);
+}, timeoutMs);
+try {
+  const result = await scenarios[name]();
+  console.log(JSON.stringify(result));
+  clearTimeout(timer);
+  process.exit(0);
+} catch (e) {
+  console.log(JSON.stringify({ error: String(e && e.message || e) }));
+  process.exit(1);
+}

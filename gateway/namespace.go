@@ -1,0 +1,193 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"sync"
+)
+
+// Namespace is one served Socket.IO namespace: its sockets and rooms.
+type Namespace struct {
+	srv  *Server
+	name string
+	h    Handler
+
+	mu      sync.RWMutex
+	sockets map[string]*Socket
+	rooms   map[string]map[*Socket]struct{}
+}
+
+func newNamespace(srv *Server, name string, h Handler) *Namespace {
+	return &Namespace{
+		srv: srv, name: name, h: h,
+		sockets: map[string]*Socket{}, rooms: map[string]map[*Socket]struct{}{},
+	}
+}
+
+// Name returns the namespace's name, such as "/".
+func (n *Namespace) Name() string { return n.name }
+
+// connect runs the handler's admission and, when it accepts, connects the
+// socket.
+func (n *Namespace) connect(c *conn, auth map[string]any) {
+	if c.socket(n.name) != nil {
+		return
+	}
+	s := newSocket(n, c)
+	s.Join(s.id)
+	if err := n.h.Connect(c.ctx, s, auth); err != nil {
+		c.send(connectErrorFrame(n.name, asConnectError(err)))
+		return
+	}
+	if !c.addSocket(s) {
+		return
+	}
+	n.mu.Lock()
+	n.sockets[s.id] = s
+	n.mu.Unlock()
+	n.srv.opts.Metrics.socketOpened()
+	c.send(s.connectReply())
+	s.markConnected()
+}
+
+func asConnectError(err error) *ConnectError {
+	var ce *ConnectError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	return &ConnectError{Message: "Not authorized"}
+}
+
+func (n *Namespace) remove(s *Socket) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.sockets[s.id] == s {
+		delete(n.sockets, s.id)
+		n.srv.opts.Metrics.socketClosed()
+	}
+}
+
+func (n *Namespace) addToRoom(room string, s *Socket) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	m := n.rooms[room]
+	if m == nil {
+		m = map[*Socket]struct{}{}
+		n.rooms[room] = m
+		n.srv.opts.Metrics.roomCreated()
+	}
+	m[s] = struct{}{}
+}
+
+func (n *Namespace) removeFromRoom(room string, s *Socket) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	m := n.rooms[room]
+	if m == nil {
+		return
+	}
+	delete(m, s)
+	if len(m) == 0 {
+		delete(n.rooms, room)
+		n.srv.opts.Metrics.roomDeleted()
+	}
+}
+
+// HasRoom reports whether a local socket is in room.
+func (n *Namespace) HasRoom(room string) bool {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return len(n.rooms[room]) > 0
+}
+
+// SocketCount returns the number of sockets in the namespace on this server.
+func (n *Namespace) SocketCount() int {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return len(n.sockets)
+}
+
+// Socket returns the local socket with id, or nil.
+func (n *Namespace) Socket(id string) *Socket {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.sockets[id]
+}
+
+// Selector picks sockets: those in any of Rooms (every socket when Rooms is
+// empty) and in none of Except.
+type Selector struct {
+	Rooms  []string `msgpack:"rooms" json:"rooms"`
+	Except []string `msgpack:"except" json:"except"`
+}
+
+// Broadcast is an event sent to the sockets a Selector picks.
+type Broadcast struct {
+	Selector
+	Event string
+	Args  []any
+}
+
+// Adapter carries broadcasts and remote operations to the other servers.
+type Adapter interface {
+	// Publish sends b, already delivered locally, to the other servers.
+	Publish(ctx context.Context, nsp string, b Broadcast) error
+}
+
+// Broadcast delivers b to the local sockets it selects and publishes it
+// through the server's adapter.
+func (n *Namespace) Broadcast(ctx context.Context, b Broadcast) error {
+	if err := n.DeliverLocal(b); err != nil {
+		return err
+	}
+	if n.srv.adapter == nil {
+		return nil
+	}
+	return n.srv.adapter.Publish(ctx, n.name, b)
+}
+
+// DeliverLocal sends b to the sockets of this server that it selects,
+// encoding the packet once.
+func (n *Namespace) DeliverLocal(b Broadcast) error {
+	frames, err := packetFrames(sioEvent, n.name, noAck, append([]any{b.Event}, b.Args...))
+	if err != nil {
+		return err
+	}
+	for _, s := range n.Select(b.Selector) {
+		_ = s.sendFrames(frames)
+	}
+	return nil
+}
+
+// Select returns the local sockets sel picks.
+func (n *Namespace) Select(sel Selector) []*Socket {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	except := map[*Socket]struct{}{}
+	for _, r := range sel.Except {
+		for s := range n.rooms[r] {
+			except[s] = struct{}{}
+		}
+	}
+	picked := map[*Socket]struct{}{}
+	add := func(s *Socket) {
+		if _, no := except[s]; !no {
+			picked[s] = struct{}{}
+		}
+	}
+	if len(sel.Rooms) == 0 {
+		for _, s := range n.sockets {
+			add(s)
+		}
+	}
+	for _, r := range sel.Rooms {
+		for s := range n.rooms[r] {
+			add(s)
+		}
+	}
+	out := make([]*Socket, 0, len(picked))
+	for s := range picked {
+		out = append(out, s)
+	}
+	return out
+}

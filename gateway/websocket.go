@@ -1,0 +1,223 @@
+package gateway
+
+import (
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/olahol/melody"
+)
+
+// wsKey is the melody session key holding a *wsLink.
+const wsKey = "gateway.link"
+
+// wsLink ties one WebSocket to its connection. A probe is a WebSocket opened
+// to upgrade a long-polling connection; it carries nothing until the client
+// completes the upgrade.
+type wsLink struct {
+	c *conn
+	// r is the handshake request, for WebSocket-only connections that are
+	// created when the socket opens.
+	r *http.Request
+
+	mu      sync.Mutex
+	probing bool
+	timer   *time.Timer
+}
+
+// newMelody configures the WebSocket transport from the options.
+func (s *Server) newMelody() *melody.Melody {
+	m := melody.New()
+	o := s.opts
+	m.Config.MaxMessageSize = o.MaxPayload
+	m.Config.MessageBufferSize = o.SendQueue
+	m.Config.WriteWait = o.WriteTimeout
+	m.Config.PingPeriod = o.PingInterval
+	m.Config.PongWait = o.PingInterval + o.PingTimeout
+	// the Origin was checked, against the allowlist, before the upgrade.
+	m.Upgrader.CheckOrigin = func(*http.Request) bool { return true }
+	m.HandleConnect(s.onWSOpen)
+	m.HandleMessage(func(ms *melody.Session, msg []byte) { linkOf(ms).onMessage(ms, msg, false) })
+	m.HandleMessageBinary(func(ms *melody.Session, msg []byte) { linkOf(ms).onMessage(ms, msg, true) })
+	m.HandleDisconnect(func(ms *melody.Session) { linkOf(ms).onClose(ms) })
+	m.HandleError(s.onWSError)
+	return m
+}
+
+func linkOf(ms *melody.Session) *wsLink {
+	l, _ := ms.Keys[wsKey].(*wsLink)
+	return l
+}
+
+// serveWebSocket upgrades r: a probe when c is an open long-polling
+// connection, else a new WebSocket-only connection.
+func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, c *conn) {
+	if r.Method != http.MethodGet {
+		writeEIOError(w, http.StatusBadRequest, codeBadHandshakeMethod, "Bad handshake method")
+		return
+	}
+	link := &wsLink{c: c, r: r, probing: c != nil}
+	if c != nil && !c.beginProbe() {
+		writeEIOError(w, http.StatusBadRequest, codeBadRequest, "Bad request")
+		return
+	}
+	err := s.mel.HandleRequestWithKeys(w, r, map[string]any{wsKey: link})
+	if err != nil && c != nil {
+		c.endProbe()
+	}
+	if err != nil && !errors.Is(err, melody.ErrClosed) {
+		s.opts.Logger.Debug("websocket upgrade refused", "error", err.Error())
+	}
+}
+
+// onWSOpen starts a WebSocket-only connection or arms the probe's timeout.
+func (s *Server) onWSOpen(ms *melody.Session) {
+	l := linkOf(ms)
+	if l.probing {
+		l.timer = time.AfterFunc(s.opts.UpgradeTimeout, func() { l.abortProbe(ms) })
+		return
+	}
+	c, err := s.newConn(l.r, TransportWebSocket)
+	if err != nil {
+		_ = ms.CloseWithMsg(melody.FormatCloseMessage(melody.CloseGoingAway, ReasonServerShutdown))
+		return
+	}
+	l.mu.Lock()
+	l.c = c
+	l.mu.Unlock()
+	_ = ms.Write(c.openFrame().wsBytes())
+	c.attachWS(ms)
+}
+
+// onWSError disconnects a client whose WebSocket queue overflowed.
+func (s *Server) onWSError(ms *melody.Session, err error) {
+	if !errors.Is(err, melody.ErrMessageBufferFull) {
+		return
+	}
+	if l := linkOf(ms); l != nil && l.conn() != nil {
+		go l.conn().close(ReasonSlowClient)
+	}
+}
+
+func (l *wsLink) conn() *conn {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.c
+}
+
+func (l *wsLink) onMessage(ms *melody.Session, msg []byte, binary bool) {
+	c := l.conn()
+	if c == nil {
+		return
+	}
+	f, err := decodeWSFrame(msg, binary)
+	if err != nil {
+		c.close(ReasonParseError)
+		return
+	}
+	if l.isProbing() {
+		l.onProbeFrame(ms, f)
+		return
+	}
+	c.receive(f)
+}
+
+func (l *wsLink) isProbing() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.probing
+}
+
+// onProbeFrame runs the upgrade: "2probe" is answered with "3probe", then
+// "5" moves the connection to this WebSocket.
+func (l *wsLink) onProbeFrame(ms *melody.Session, f frame) {
+	switch {
+	case f.typ == eioPing && string(f.data) == "probe":
+		_ = ms.Write([]byte("3probe"))
+		l.c.markUpgrading()
+	case f.typ == eioUpgrade:
+		l.mu.Lock()
+		l.probing = false
+		l.timer.Stop()
+		l.mu.Unlock()
+		l.c.attachWS(ms)
+	default:
+		l.abortProbe(ms)
+	}
+}
+
+func (l *wsLink) abortProbe(ms *melody.Session) {
+	if !l.isProbing() {
+		return
+	}
+	l.c.endProbe()
+	_ = ms.CloseWithMsg(melody.FormatCloseMessage(melody.CloseProtocolError, "upgrade failed"))
+}
+
+// onClose ends the connection when its active WebSocket closes.
+func (l *wsLink) onClose(ms *melody.Session) {
+	c := l.conn()
+	if c == nil {
+		return
+	}
+	if l.isProbing() {
+		l.timer.Stop()
+		c.endProbe()
+		return
+	}
+	if c.activeWS() == ms {
+		c.close(ReasonTransportClose)
+	}
+}
+
+// beginProbe reserves the connection for one upgrade attempt.
+func (c *conn) beginProbe() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.ws != nil || c.transport == TransportWebSocket || c.probe {
+		return false
+	}
+	c.probe = true
+	return true
+}
+
+func (c *conn) endProbe() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ws == nil {
+		c.probe = false
+		c.upgrading = false
+	}
+}
+
+// markUpgrading releases the waiting poll with a noop so the client can
+// pause polling and complete the upgrade.
+func (c *conn) markUpgrading() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.upgrading = true
+	c.signal()
+}
+
+// attachWS makes ms the connection's transport and flushes what the
+// long-polling transport had queued.
+func (c *conn) attachWS(ms *melody.Session) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		_ = ms.CloseWithMsg(melody.FormatCloseMessage(melody.CloseNormalClosure, ReasonTransportClose))
+		return
+	}
+	c.ws = ms
+	c.transport = TransportWebSocket
+	writeWS(ms, c.pending)
+	c.pending = nil
+	c.signal()
+}
+
+func (c *conn) activeWS() *melody.Session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ws
+}
