@@ -1,0 +1,176 @@
+package ratelimit
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/ulule/limiter/v3"
+	"go.uber.org/zap"
+)
+
+// logEvery is the least time between two log lines about a failing store,
+// per zone.
+const logEvery = 10 * time.Second
+
+// hit is one zone's verdict on a request.
+type hit struct {
+	zone *Zone
+	lc   limiter.Context
+}
+
+// ServeHTTP counts r in every zone that covers it and answers 429 when one is
+// over its rate, or 503 when a fail-closed zone cannot count.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	repl, _ := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
+	if repl == nil {
+		repl = caddy.NewReplacer()
+	}
+	var hits []hit
+	for _, z := range h.Zones {
+		key := ""
+		if z.covers(r) {
+			key = z.key(repl)
+		}
+		if key == "" {
+			continue
+		}
+		lc, err := h.store.Get(r.Context(), key, z.rate)
+		if err != nil {
+			if h.storeFailed(z, err) {
+				return writeUnavailable(w, z)
+			}
+			continue
+		}
+		h.metrics.requests.WithLabelValues(z.Name, outcome(lc)).Inc()
+		hits = append(hits, hit{zone: z, lc: lc})
+	}
+	if len(hits) == 0 {
+		return next.ServeHTTP(w, r)
+	}
+	fields := h.fields(hits)
+	if worst := tightest(hits); worst.lc.Reached {
+		fields.apply(w.Header())
+		return writeLimited(w, worst, h.now())
+	}
+	return next.ServeHTTP(&headerWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{
+		ResponseWriter: w}, fields: fields}, r)
+}
+
+func outcome(lc limiter.Context) string {
+	if lc.Reached {
+		return "limited"
+	}
+	return "allowed"
+}
+
+// storeFailed counts and logs a store failure and reports whether the zone
+// fails closed.
+func (h *Handler) storeFailed(z *Zone, err error) bool {
+	h.metrics.storeErrors.WithLabelValues(z.Name, z.OnStoreError).Inc()
+	if h.shouldLog(z.Name) {
+		h.log.Error("rate limit store unavailable", zap.String("zone", z.Name),
+			zap.String("on_store_error", z.OnStoreError), zap.Error(err))
+	}
+	return z.OnStoreError == FailClosed
+}
+
+// shouldLog reports whether a store failure of zone may be logged now.
+func (h *Handler) shouldLog(zone string) bool {
+	h.logMu.Lock()
+	defer h.logMu.Unlock()
+	now := h.now()
+	if t, ok := h.lastLog[zone]; ok && now.Sub(t) < logEvery {
+		return false
+	}
+	if h.lastLog == nil {
+		h.lastLog = map[string]time.Time{}
+	}
+	h.lastLog[zone] = now
+	return true
+}
+
+// tightest returns the hit with the fewest requests left, preferring one
+// over its rate.
+func tightest(hits []hit) hit {
+	best := hits[0]
+	for _, x := range hits[1:] {
+		if x.lc.Reached && !best.lc.Reached ||
+			x.lc.Reached == best.lc.Reached && x.lc.Remaining < best.lc.Remaining {
+			best = x
+		}
+	}
+	return best
+}
+
+// retryAfter returns the whole seconds until lc's window ends, at least 1.
+func retryAfter(lc limiter.Context, now time.Time) int64 {
+	return max(lc.Reset-now.Unix(), 1)
+}
+
+// fieldSet is the rate-limit response fields of one request.
+type fieldSet struct {
+	policy, state               string
+	limit, remaining, resetUnix string
+}
+
+// fields renders the IETF RateLimit-Policy and RateLimit fields for every
+// zone that counted the request, and the X-RateLimit-* fields of the
+// tightest.
+func (h *Handler) fields(hits []hit) fieldSet {
+	now := h.now()
+	var pol, st []string
+	for _, x := range hits {
+		w := int64(time.Duration(x.zone.Window) / time.Second)
+		pol = append(pol, fmt.Sprintf("%q;q=%d;w=%d", x.zone.Name, x.zone.Events, w))
+		st = append(st, fmt.Sprintf("%q;r=%d;t=%d", x.zone.Name, x.lc.Remaining,
+			retryAfter(x.lc, now)))
+	}
+	t := tightest(hits)
+	return fieldSet{
+		policy:    strings.Join(pol, ", "),
+		state:     strings.Join(st, ", "),
+		limit:     strconv.FormatInt(t.lc.Limit, 10),
+		remaining: strconv.FormatInt(max(t.lc.Remaining, 0), 10),
+		resetUnix: strconv.FormatInt(t.lc.Reset, 10),
+	}
+}
+
+// apply sets the fields on h, replacing any copy (from an upstream, say), so
+// each appears once.
+func (f fieldSet) apply(h http.Header) {
+	h.Set("RateLimit-Policy", f.policy)
+	h.Set("RateLimit", f.state)
+	h.Set("X-RateLimit-Limit", f.limit)
+	h.Set("X-RateLimit-Remaining", f.remaining)
+	h.Set("X-RateLimit-Reset", f.resetUnix)
+}
+
+// headerWriter sets the rate-limit fields when the response header is
+// written, after the upstream's own, so they are never duplicated.
+type headerWriter struct {
+	*caddyhttp.ResponseWriterWrapper
+	fields fieldSet
+	done   bool
+}
+
+// WriteHeader sets the fields, then writes the header.
+func (hw *headerWriter) WriteHeader(status int) {
+	if !hw.done {
+		hw.done = true
+		hw.fields.apply(hw.Header())
+	}
+	hw.ResponseWriterWrapper.WriteHeader(status)
+}
+
+// Write writes the header first when the handler did not.
+func (hw *headerWriter) Write(b []byte) (int, error) {
+	if !hw.done {
+		hw.WriteHeader(http.StatusOK)
+	}
+	return hw.ResponseWriterWrapper.Write(b)
+}

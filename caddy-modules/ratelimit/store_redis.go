@@ -1,0 +1,118 @@
+package ratelimit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/ulule/limiter/v3"
+	uredis "github.com/ulule/limiter/v3/drivers/store/redis"
+)
+
+// errStoreNotReady is returned while the Redis store could not load its
+// scripts yet; the zone's failure policy applies.
+var errStoreNotReady = errors.New("redis store is not ready")
+
+// reconnectEvery is the least time between two attempts to prepare the
+// Redis store while Redis is down.
+const reconnectEvery = time.Second
+
+// redisStore is ulule's Redis store, prepared lazily: ulule loads its Lua
+// scripts when the store is made, so an edge that starts while Redis is down
+// still starts, applies each zone's failure policy, and prepares the store
+// once Redis answers.
+type redisStore struct {
+	client *redis.Client
+	prefix string
+	now    func() time.Time
+
+	inner   atomic.Pointer[limiter.Store]
+	mu      sync.Mutex
+	lastTry time.Time
+}
+
+func newRedisStore(url string, timeout time.Duration, prefix string,
+	now func() time.Time,
+) (*redisStore, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		// the parse error may quote the password: say only where
+		return nil, fmt.Errorf("redis_url is not a redis:// or rediss:// URL")
+	}
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = timeout, timeout, timeout
+	opts.MaxRetries = -1 // one try: the zone's failure policy decides
+	return &redisStore{client: redis.NewClient(opts), prefix: prefix, now: now}, nil
+}
+
+// Close closes the Redis connections.
+func (s *redisStore) Close() error { return s.client.Close() }
+
+func (s *redisStore) store() (limiter.Store, error) {
+	if st := s.inner.Load(); st != nil {
+		return *st, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.inner.Load(); st != nil {
+		return *st, nil
+	}
+	now := s.now()
+	if !s.lastTry.IsZero() && now.Sub(s.lastTry) < reconnectEvery {
+		return nil, errStoreNotReady
+	}
+	s.lastTry = now
+	st, err := uredis.NewStoreWithOptions(s.client, limiter.StoreOptions{Prefix: s.prefix})
+	if err != nil {
+		return nil, fmt.Errorf("preparing redis store: %w", err)
+	}
+	s.inner.Store(&st)
+	return st, nil
+}
+
+// Get counts one request for key.
+func (s *redisStore) Get(ctx context.Context, key string, rate limiter.Rate) (limiter.Context, error) {
+	return s.Increment(ctx, key, 1, rate)
+}
+
+// Increment counts n requests for key.
+func (s *redisStore) Increment(ctx context.Context, key string, n int64, rate limiter.Rate) (limiter.Context, error) {
+	st, err := s.store()
+	if err != nil {
+		return limiter.Context{}, err
+	}
+	lc, err := st.Increment(ctx, key, n, rate)
+	return roundUp(lc), err
+}
+
+// Peek returns key's state without counting.
+func (s *redisStore) Peek(ctx context.Context, key string, rate limiter.Rate) (limiter.Context, error) {
+	st, err := s.store()
+	if err != nil {
+		return limiter.Context{}, err
+	}
+	lc, err := st.Peek(ctx, key, rate)
+	return roundUp(lc), err
+}
+
+// Reset forgets key.
+func (s *redisStore) Reset(ctx context.Context, key string, rate limiter.Rate) (limiter.Context, error) {
+	st, err := s.store()
+	if err != nil {
+		return limiter.Context{}, err
+	}
+	return st.Reset(ctx, key, rate)
+}
+
+// roundUp turns ulule's reset second, rounded down from the key's expiry in
+// milliseconds, into the next whole second, so that Retry-After never sends a
+// client back before its window ended.
+func roundUp(lc limiter.Context) limiter.Context {
+	if lc.Reset != 0 {
+		lc.Reset++
+	}
+	return lc
+}

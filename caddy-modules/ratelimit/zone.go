@@ -1,0 +1,164 @@
+package ratelimit
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/ulule/limiter/v3"
+)
+
+// Defaults of a zone's settings.
+const (
+	DefaultKey        = "{http.vars.client_ip}"
+	DefaultIPv6Prefix = 64
+	DefaultIPv4Prefix = 32
+)
+
+// Failure policies of a zone when its store fails.
+const (
+	FailClosed = "closed"
+	FailOpen   = "open"
+)
+
+var zoneName = regexp.MustCompile(`^[a-z0-9][a-z0-9_]{0,62}$`)
+
+// Zone is one named limit: a rate, a key and the paths it covers.
+type Zone struct {
+	// Name names the zone in headers, metrics and logs; lowercase letters,
+	// digits and underscores.
+	Name string `json:"name"`
+
+	// Key is the placeholder whose value identifies a client, for example
+	// {http.vars.client_ip} (the client IP as Caddy computes it with
+	// trusted_proxies), {http.request.header.X-Kw-User} (the user the edge
+	// authenticated) or {http.request.header.X-Kw-Key-Id} (the API key id).
+	// A request whose key is empty is not counted in this zone. When the whole
+	// value is an IP address it is keyed by its network (see IPv6Prefix).
+	// Default: {http.vars.client_ip}.
+	Key string `json:"key,omitempty"`
+
+	// Events is how many requests a key may make per window; at least 1.
+	Events int64 `json:"events"`
+
+	// Window is the length of the fixed window, in whole seconds, at least 1s.
+	Window caddy.Duration `json:"window"`
+
+	// Paths are the request paths this zone covers; a path ending in * covers
+	// that prefix. Request paths are normalised before matching (percent-
+	// decoding, lower case, doubled and trailing slashes, dot segments), so
+	// variants of a path cannot escape its zone. Default: every request that
+	// reaches the handler.
+	Paths []string `json:"paths,omitempty"`
+
+	// OnStoreError is what the zone does when its store fails: "closed"
+	// answers 503, "open" lets the request through. Default: closed.
+	OnStoreError string `json:"on_store_error,omitempty"`
+
+	// IPv6Prefix is the prefix length by which IPv6 keys are grouped, so that
+	// a client rotating addresses inside its /64 stays one client. Default: 64.
+	IPv6Prefix int `json:"ipv6_prefix,omitempty"`
+
+	// IPv4Prefix is the prefix length by which IPv4 keys (and IPv4-mapped
+	// IPv6 keys, which are the same client) are grouped. Default: 32.
+	IPv4Prefix int `json:"ipv4_prefix,omitempty"`
+
+	rate     limiter.Rate
+	patterns []string
+}
+
+func (z *Zone) provision() error {
+	if z.Key == "" {
+		z.Key = DefaultKey
+	}
+	if z.OnStoreError == "" {
+		z.OnStoreError = FailClosed
+	}
+	if z.IPv6Prefix == 0 {
+		z.IPv6Prefix = DefaultIPv6Prefix
+	}
+	if z.IPv4Prefix == 0 {
+		z.IPv4Prefix = DefaultIPv4Prefix
+	}
+	z.patterns = z.patterns[:0]
+	for _, p := range z.Paths {
+		z.patterns = append(z.patterns, normalisePattern(p))
+	}
+	z.rate = limiter.Rate{
+		Formatted: fmt.Sprintf("%d-%s", z.Events, time.Duration(z.Window)),
+		Period:    time.Duration(z.Window),
+		Limit:     z.Events,
+	}
+	return nil
+}
+
+func (z *Zone) validate() error {
+	switch {
+	case !zoneName.MatchString(z.Name):
+		return fmt.Errorf("name must be lowercase letters, digits and underscores")
+	case z.Events < 1:
+		return fmt.Errorf("rate needs at least 1 event, got %d", z.Events)
+	case time.Duration(z.Window) < time.Second ||
+		time.Duration(z.Window)%time.Second != 0:
+		return fmt.Errorf("rate window must be whole seconds, at least 1s, got %s",
+			time.Duration(z.Window))
+	case z.OnStoreError != FailClosed && z.OnStoreError != FailOpen:
+		return fmt.Errorf("on_store_error must be closed or open, got %q", z.OnStoreError)
+	case z.IPv6Prefix < 1 || z.IPv6Prefix > 128:
+		return fmt.Errorf("ipv6_prefix must be 1 to 128, got %d", z.IPv6Prefix)
+	case z.IPv4Prefix < 1 || z.IPv4Prefix > 32:
+		return fmt.Errorf("ipv4_prefix must be 1 to 32, got %d", z.IPv4Prefix)
+	}
+	for _, p := range z.Paths {
+		if !strings.HasPrefix(p, "/") {
+			return fmt.Errorf("path %q must start with /", p)
+		}
+	}
+	return nil
+}
+
+// covers reports whether the zone counts r.
+func (z *Zone) covers(r *http.Request) bool {
+	if len(z.patterns) == 0 {
+		return true
+	}
+	p := NormalisePath(r.URL.EscapedPath())
+	for _, pat := range z.patterns {
+		if matchPattern(pat, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// key returns the counter key of r in this zone, or "" when r is not keyed.
+func (z *Zone) key(repl *caddy.Replacer) string {
+	v := strings.TrimSpace(repl.ReplaceAll(z.Key, ""))
+	if v == "" {
+		return ""
+	}
+	v = z.groupIP(v)
+	sum := sha256.Sum256([]byte(v))
+	return z.Name + ":" + base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
+// groupIP maps an IP address to its network per the zone's prefixes; any
+// other value is returned unchanged.
+func (z *Zone) groupIP(v string) string {
+	addr, err := netip.ParseAddr(v)
+	if err != nil {
+		return v
+	}
+	addr = addr.WithZone("").Unmap()
+	bits := z.IPv6Prefix
+	if addr.Is4() {
+		bits = z.IPv4Prefix
+	}
+	return netip.PrefixFrom(addr, bits).Masked().String()
+}
