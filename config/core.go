@@ -62,11 +62,23 @@ type TURN struct {
 	Secret string
 }
 
-// Tokens governs the access tokens the core signs.
+// Tokens governs the tokens the core signs and the refresh tokens it keeps.
 type Tokens struct {
 	Issuer    string
 	Audience  string
 	AccessTTL time.Duration
+	// SignedMaxTTL bounds the lifetime of any token the core signs (access,
+	// embed); a retired key stays published this long after it stops signing.
+	SignedMaxTTL time.Duration
+	// SigningKeySecret, when set, seals the private signing keys stored in
+	// PostgreSQL (AES-256-GCM); it is 32 bytes, given as base64.
+	SigningKeySecret string
+	// RefreshIdleTTL ends a session not refreshed for this long;
+	// RefreshAbsoluteTTL ends every session this long after its login.
+	RefreshIdleTTL, RefreshAbsoluteTTL time.Duration
+	// RefreshReuseGrace is how long after a refresh token was used it may be
+	// used again (concurrent refreshes) before that counts as reuse.
+	RefreshReuseGrace time.Duration
 }
 
 // LoadCore reads the core's configuration through l. Check l.Err afterwards.
@@ -122,6 +134,35 @@ func LoadCore(l *Loader) Core {
 			Description: "aud claim of access tokens"}),
 		AccessTTL: l.Duration(Var{Name: "KW_ACCESS_TOKEN_TTL", Default: "10m",
 			Description: "lifetime of access tokens, at most 15m"}, time.Minute, 15*time.Minute),
+		SignedMaxTTL: l.Duration(Var{
+			Name: "KW_SIGNED_TOKEN_MAX_TTL", Default: "1h",
+			Description: "longest lifetime of any signed token (access, embed); retired keys " +
+				"stay published this long",
+		}, time.Minute, 24*time.Hour),
+		SigningKeySecret: l.String(Var{
+			Name: "KW_SIGNING_KEY_SECRET", Secret: true,
+			Description: "base64 of 32 random bytes sealing the private signing keys in " +
+				"PostgreSQL; unset stores them unsealed (see docs/SECURITY.md)",
+		}),
+		RefreshIdleTTL: l.Duration(Var{
+			Name: "KW_REFRESH_IDLE_TTL", Default: "168h",
+			Description: "a session not refreshed for this long ends",
+		}, time.Minute, 90*24*time.Hour),
+		RefreshAbsoluteTTL: l.Duration(Var{
+			Name: "KW_REFRESH_ABSOLUTE_TTL", Default: "720h",
+			Description: "every session ends this long after its login",
+		}, time.Minute, 365*24*time.Hour),
+		RefreshReuseGrace: l.Duration(Var{
+			Name: "KW_REFRESH_REUSE_GRACE", Default: "10s",
+			Description: "window in which a used refresh token may be used again by a concurrent " +
+				"request; later reuse revokes the session",
+		}, 0, time.Minute),
+	}
+	if c.Tokens.RefreshIdleTTL > c.Tokens.RefreshAbsoluteTTL {
+		l.fail("KW_REFRESH_IDLE_TTL", "must not exceed KW_REFRESH_ABSOLUTE_TTL")
+	}
+	if c.Tokens.AccessTTL > c.Tokens.SignedMaxTTL {
+		l.fail("KW_SIGNED_TOKEN_MAX_TTL", "must be at least KW_ACCESS_TOKEN_TTL")
 	}
 	c.LogLevel = l.String(Var{Name: "KW_LOG_LEVEL", Default: "info",
 		Description: "debug, info, warn or error"})
