@@ -14,7 +14,10 @@ type Core struct {
 	LiveKit  LiveKit
 	TURN     TURN
 	Tokens   Tokens
-	LogLevel string
+	// Attachments and Calls are the storage and media planes' settings.
+	Attachments Attachments
+	Calls       Calls
+	LogLevel    string
 }
 
 // Server is the core's listener and its trusted channel to the edge.
@@ -127,6 +130,8 @@ func LoadCore(l *Loader) Core {
 		Secret: l.String(Var{Name: "KW_TURN_SECRET", Required: true, Secret: true,
 			Description: "coturn static-auth-secret for TURN REST API credentials"}),
 	}
+	c.Attachments = loadAttachments(l)
+	c.Calls = loadCalls(l)
 	c.Tokens = Tokens{
 		Issuer: l.String(Var{Name: "KW_TOKEN_ISSUER", Default: "https://localhost:8443",
 			Description: "iss claim of access tokens"}),

@@ -5,10 +5,12 @@ import (
 
 	"github.com/kernelwork/kernelwork/core/app"
 	"github.com/kernelwork/kernelwork/core/health"
+	"github.com/kernelwork/kernelwork/core/media"
 )
 
 // features lists every feature's route registration, in the order they are
 // mounted. A feature registers Go 1.22 patterns ("POST /api/v1/...") on mux.
 var features = []func(mux *http.ServeMux, a *app.App){
 	health.Register,
+	media.Register,
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/kernelwork/kernelwork/config"
 	"github.com/kernelwork/kernelwork/core/app"
 	"github.com/kernelwork/kernelwork/core/health"
+	"github.com/kernelwork/kernelwork/core/media"
 	"github.com/kernelwork/kernelwork/core/migrations"
 	"github.com/kernelwork/kernelwork/core/pki"
 	"github.com/kernelwork/kernelwork/core/server"
@@ -58,6 +59,9 @@ func runServe(ctx context.Context, _ []string) error {
 	if len(pending) > 0 {
 		return fmt.Errorf("the database lacks %d migration(s); run `kwcore migrate` first",
 			len(pending))
+	}
+	if err := media.Start(ctx, a); err != nil {
+		return err
 	}
 	return server.Serve(ctx, a)
 }

@@ -1,0 +1,93 @@
+// Package media wires the storage and media planes into the core: the
+// conversation API (core/conversations), attachments in the S3-compatible
+// store (core/attachments) and call credentials (core/calls), with the hooks
+// that join them: posting a message binds its attachments, deleting it
+// schedules theirs for removal, and a member who leaves is removed from the
+// conversation's call.
+package media
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/kernelwork/kernelwork/core/app"
+	"github.com/kernelwork/kernelwork/core/attachments"
+	"github.com/kernelwork/kernelwork/core/calls"
+	"github.com/kernelwork/kernelwork/core/conversations"
+	"github.com/kernelwork/kernelwork/core/problem"
+)
+
+// SweepInterval is how often Start's sweeper looks for attachments to
+// remove.
+const SweepInterval = time.Minute
+
+// Planes are the three services, wired together.
+type Planes struct {
+	Conversations *conversations.Service
+	Attachments   *attachments.Service
+	Calls         *calls.Service
+}
+
+// New builds the planes over a. announce publishes call events to realtime
+// rooms; nil leaves them unannounced.
+func New(a *app.App, announce calls.Announcer) (*Planes, error) {
+	att, err := attachments.New(a)
+	if err != nil {
+		return nil, err
+	}
+	cl := calls.New(a, announce)
+	conv := conversations.New(a, conversations.Hooks{
+		Attach:        att.Attach,
+		Detach:        att.Detach,
+		MemberRemoved: cl.MemberRemoved,
+	})
+	return &Planes{Conversations: conv, Attachments: att, Calls: cl}, nil
+}
+
+// Register mounts the routes of the three planes on mux. When the store is
+// misconfigured (a malformed KW_S3_ENDPOINT, already refused by the
+// configuration loader) every route answers 503.
+func Register(mux *http.ServeMux, a *app.App) {
+	p, err := New(a, nil)
+	if err != nil {
+		a.Log.Error("storage and media planes unavailable", "error", err)
+		mux.HandleFunc("/api/v1/conversations/", func(w http.ResponseWriter, _ *http.Request) {
+			problem.Write(w, problem.Unavailable)
+		})
+		return
+	}
+	p.Conversations.Routes(mux)
+	p.Attachments.Routes(mux)
+	p.Calls.Routes(mux)
+}
+
+// Start checks the store (a server-side encryption mode it cannot do stops
+// the core) and then runs, until ctx ends, the attachment sweeper and the
+// subscription that removes revoked sessions from their calls.
+func Start(ctx context.Context, a *app.App) error {
+	p, err := New(a, nil)
+	if err != nil {
+		return err
+	}
+	if err := p.Attachments.CheckStore(ctx); err != nil {
+		return fmt.Errorf("checking the attachment store: %w", err)
+	}
+	go p.Attachments.Run(ctx, SweepInterval)
+	go p.watch(ctx, a)
+	return nil
+}
+
+// watch keeps the revocation subscription alive until ctx ends.
+func (p *Planes) watch(ctx context.Context, a *app.App) {
+	for ctx.Err() == nil {
+		if err := p.Calls.WatchRevocations(ctx, nil); err != nil && ctx.Err() == nil {
+			a.Log.Warn("revocation subscription lost; retrying", "error", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(2 * time.Second):
+			}
+		}
+	}
+}
