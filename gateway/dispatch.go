@@ -44,6 +44,13 @@ func (c *conn) dispatch(p sioPacket, att [][]byte) error {
 		c.onConnect(p)
 		return nil
 	}
+	var args []any
+	if p.typ != sioDisconnect {
+		var err error
+		if args, err = decodeArgs(p.data, att); err != nil {
+			return err
+		}
+	}
 	s := c.socket(p.nsp)
 	if s == nil {
 		// packets for a namespace the client has not joined are dropped.
@@ -53,12 +60,8 @@ func (c *conn) dispatch(p sioPacket, att [][]byte) error {
 	case sioDisconnect:
 		c.enqueue(func() { s.onClose(ReasonClientDisconnect) })
 	case sioEvent, sioBinaryEvent:
-		return c.onEvent(s, p, att)
+		c.onEvent(s, p.id, args)
 	case sioAck, sioBinaryAck:
-		args, err := decodeArgs(p.data, att)
-		if err != nil {
-			return err
-		}
 		c.enqueue(func() { s.onAck(p.id, args) })
 	}
 	return nil
@@ -77,19 +80,14 @@ func (c *conn) onConnect(p sioPacket) {
 	c.enqueue(func() { ns.connect(c, auth) })
 }
 
-func (c *conn) onEvent(s *Socket, p sioPacket, att [][]byte) error {
-	if !s.limiter.Allow() {
+func (c *conn) onEvent(s *Socket, id int64, args []any) {
+	if !s.limiter.AllowN(c.srv.opts.Now(), 1) {
 		go c.close(ReasonEventFlood)
-		return nil
-	}
-	args, err := decodeArgs(p.data, att)
-	if err != nil {
-		return err
+		return
 	}
 	name, _ := args[0].(string)
-	ev := &Event{Name: name, Args: args[1:], socket: s, ackID: p.id}
+	ev := &Event{Name: name, Args: args[1:], socket: s, ackID: id}
 	c.enqueue(func() { s.onEvent(ev) })
-	return nil
 }
 
 // packetFrames encodes a Socket.IO packet carrying args as Engine.IO frames:

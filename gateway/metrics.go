@@ -8,14 +8,14 @@ import (
 
 // Metrics counts what the gateway does. A nil *Metrics counts nothing.
 type Metrics struct {
-	conns         prometheus.Gauge
-	sockets       prometheus.Gauge
-	rooms         prometheus.Gauge
-	in            prometheus.Counter
-	out           prometheus.Counter
-	disconnects   *prometheus.CounterVec
-	refusals      *prometheus.CounterVec
-	HookLatency   *prometheus.HistogramVec
+	conns       prometheus.Gauge
+	sockets     prometheus.Gauge
+	rooms       prometheus.Gauge
+	in          prometheus.Counter
+	out         prometheus.Counter
+	disconnects *prometheus.CounterVec
+	refusals    *prometheus.CounterVec
+	HookLatency *prometheus.HistogramVec
 }
 
 // NewMetrics creates the gateway's collectors and registers them with reg.

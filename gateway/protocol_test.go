@@ -1,0 +1,264 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/kernelwork/kernelwork/gateway"
+)
+
+// rawConn is a hand-written long-polling client, to send what the official
+// client never would.
+type rawConn struct {
+	t   *testing.T
+	url string
+	sid string
+}
+
+func do(t *testing.T, method, url, origin, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func openRaw(t *testing.T, base string) *rawConn {
+	t.Helper()
+	status, body := do(t, "GET", base+"/socket.io/?EIO=4&transport=polling", testOrigin, "")
+	if status != 200 || !strings.HasPrefix(body, "0{") {
+		t.Fatalf("handshake: %d %q", status, body)
+	}
+	var open struct{ SID string }
+	if err := json.Unmarshal([]byte(body[1:]), &open); err != nil {
+		t.Fatal(err)
+	}
+	return &rawConn{t: t, url: base + "/socket.io/?EIO=4&transport=polling&sid=" + open.SID, sid: open.SID}
+}
+
+func (c *rawConn) post(body string) (int, string) {
+	return do(c.t, "POST", c.url, testOrigin, body)
+}
+
+func (c *rawConn) get() (int, string) {
+	return do(c.t, "GET", c.url, testOrigin, "")
+}
+
+// gone reports whether the server forgot the connection.
+func (c *rawConn) gone() bool {
+	status, body := c.post("6")
+	return status == 400 && strings.Contains(body, `"code":1`)
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 3s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestOriginAllowlist(t *testing.T) {
+	_, base := startReference(t, gateway.Options{})
+	url := base + "/socket.io/?EIO=4&transport=polling"
+	cases := []struct {
+		name   string
+		origin string
+		want   int
+	}{
+		{"allowed", testOrigin, 200},
+		{"foreign", "https://evil.example", 403},
+		{"missing", "", 403},
+		{"lookalike", testOrigin + ".evil.example", 403},
+	}
+	for _, tc := range cases {
+		t.Run("polling "+tc.name, func(t *testing.T) {
+			if status, _ := do(t, "GET", url, tc.origin, ""); status != tc.want {
+				t.Fatalf("status %d, want %d", status, tc.want)
+			}
+		})
+		t.Run("websocket "+tc.name, func(t *testing.T) {
+			h := http.Header{}
+			if tc.origin != "" {
+				h.Set("Origin", tc.origin)
+			}
+			wsURL := "ws" + strings.TrimPrefix(base, "http") + "/socket.io/?EIO=4&transport=websocket"
+			ws, resp, err := websocket.DefaultDialer.Dial(wsURL, h)
+			if ws != nil {
+				_ = ws.Close()
+			}
+			got := 101
+			if err != nil {
+				got = resp.StatusCode
+			}
+			if got != map[int]int{200: 101, 403: 403}[tc.want] {
+				t.Fatalf("websocket handshake status %d (%v)", got, err)
+			}
+		})
+	}
+}
+
+func TestMalformedPacketClosesOnlyItsConnection(t *testing.T) {
+	_, base := startReference(t, gateway.Options{})
+	bad, good := openRaw(t, base), openRaw(t, base)
+	if status, _ := good.post("40"); status != 200 {
+		t.Fatalf("connect on the good connection: %d", status)
+	}
+	if status, _ := bad.post(`42["unterminated`); status != 200 {
+		t.Fatalf("the malformed payload itself is accepted at the HTTP layer, got %d", status)
+	}
+	_, _ = bad.post("40")
+	if !bad.gone() {
+		t.Fatal("the connection that sent a malformed packet is still open")
+	}
+	if status, body := good.get(); status != 200 || !strings.Contains(body, `40{"sid"`) {
+		t.Fatalf("the other connection: %d %q", status, body)
+	}
+}
+
+func TestMalformedPackets(t *testing.T) {
+	_, base := startReference(t, gateway.Options{})
+	cases := map[string]string{
+		"unknown engine.io type":   "9",
+		"unknown socket.io type":   "49",
+		"event without a name":     `40\x1e42[]`,
+		"event name not a string":  "40\x1e42[1]",
+		"bad attachment count":     "40\x1e451x-[]",
+		"stray attachment":         "40\x1ebAQID",
+		"placeholder out of range": "40\x1e451-[\"e\",{\"_placeholder\":true,\"num\":5}]\x1ebAQ==",
+		"connect with non-object":  "40[1]",
+	}
+	for name, body := range cases {
+		t.Run(name, func(t *testing.T) {
+			c := openRaw(t, base)
+			_, _ = c.post(strings.ReplaceAll(body, `\x1e`, "\x1e"))
+			eventually(t, "close", c.gone)
+		})
+	}
+}
+
+func TestMaxPayload(t *testing.T) {
+	_, base := startReference(t, gateway.Options{MaxPayload: 100})
+	c := openRaw(t, base)
+	if status, _ := c.post("4" + strings.Repeat("x", 200)); status != 413 {
+		t.Fatalf("oversized body: status %d, want 413", status)
+	}
+	if !c.gone() {
+		t.Fatal("connection still open after an oversized payload")
+	}
+}
+
+func TestConnectTimeout(t *testing.T) {
+	_, base := startReference(t, gateway.Options{ConnectTimeout: 200 * time.Millisecond})
+	idle, joined := openRaw(t, base), openRaw(t, base)
+	_, _ = joined.post("40")
+	time.Sleep(400 * time.Millisecond)
+	if !idle.gone() {
+		t.Fatal("a connection that joined no namespace outlived the connect timeout")
+	}
+	if joined.gone() {
+		t.Fatal("a connected client was closed by the connect timeout")
+	}
+}
+
+func TestPingTimeout(t *testing.T) {
+	_, base := startReference(t, gateway.Options{
+		PingInterval: 100 * time.Millisecond, PingTimeout: 100 * time.Millisecond,
+	})
+	c := openRaw(t, base)
+	_, _ = c.post("40")
+	eventually(t, "ping timeout", c.gone)
+}
+
+func TestSlowClientDisconnected(t *testing.T) {
+	srv, base := startReference(t, gateway.Options{SendQueue: 4})
+	c := openRaw(t, base)
+	_, _ = c.post("40")
+	for i := 0; i < 10; i++ {
+		_ = srv.Of("/").Broadcast(context.Background(), gateway.Broadcast{Event: "tick"})
+	}
+	eventually(t, "slow client close", c.gone)
+}
+
+func TestEventFloodDisconnected(t *testing.T) {
+	_, base := startReference(t, gateway.Options{EventRate: 1, EventBurst: 3})
+	c := openRaw(t, base)
+	_, _ = c.post("40")
+	_, _ = c.post(strings.Repeat(`42["message"]`+"\x1e", 9) + `42["message"]`)
+	eventually(t, "flood close", c.gone)
+}
+
+func TestOverlappingPollsClose(t *testing.T) {
+	_, base := startReference(t, gateway.Options{})
+	c := openRaw(t, base)
+	_, _ = c.post("40")
+	_, _ = c.get() // the CONNECT reply
+	done := make(chan struct{})
+	go func() {
+		_, _ = c.get()
+		close(done)
+	}()
+	time.Sleep(100 * time.Millisecond)
+	if status, _ := c.get(); status != 400 {
+		t.Fatalf("second concurrent poll: status %d, want 400", status)
+	}
+	<-done
+	if !c.gone() {
+		t.Fatal("connection open after overlapping polls")
+	}
+}
+
+func TestBadHandshakes(t *testing.T) {
+	_, base := startReference(t, gateway.Options{Transports: []string{"polling"}})
+	cases := []struct{ name, method, query, code string }{
+		{"engine.io v3", "GET", "EIO=3&transport=polling", `"code":5`},
+		{"unknown transport", "GET", "EIO=4&transport=flash", `"code":0`},
+		{"websocket not offered", "GET", "EIO=4&transport=websocket", `"code":0`},
+		{"unknown sid", "GET", "EIO=4&transport=polling&sid=nope", `"code":1`},
+		{"post handshake", "POST", "EIO=4&transport=polling", `"code":2`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := do(t, tc.method, base+"/socket.io/?"+tc.query, testOrigin, "")
+			if status != 400 || !strings.Contains(body, tc.code) {
+				t.Fatalf("%d %q, want 400 with %s", status, body, tc.code)
+			}
+		})
+	}
+}
+
+func TestOptionsRefused(t *testing.T) {
+	cases := map[string]gateway.Options{
+		"origin with a path": {AllowedOrigins: []string{"https://a.example/x"}},
+		"unknown transport":  {Transports: []string{"flash"}},
+		"tiny max payload":   {MaxPayload: 10},
+		"path without slash": {Path: "socket.io"},
+	}
+	for name, o := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := gateway.New(o); err == nil {
+				t.Fatal("accepted")
+			}
+		})
+	}
+}
