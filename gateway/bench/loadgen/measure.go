@@ -80,10 +80,14 @@ func (r *run) steps(ctx context.Context, url string) error {
 	if err := r.warmUp(ctx, url); err != nil {
 		return fmt.Errorf("warming up: %w", err)
 	}
+	defer func() {
+		if r.pool != nil {
+			r.pool.stop()
+		}
+	}()
 	if err := r.idleMemory(ctx, url); err != nil {
 		return fmt.Errorf("idle sessions: %w", err)
 	}
-	defer r.pool.stop()
 	if err := r.latency(ctx); err != nil {
 		return fmt.Errorf("latency probes: %w", err)
 	}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// benchmark measures each target of o in turn, each on a fresh process.
+func benchmark(ctx context.Context, o options) ([]Result, error) {
+	tmp, err := os.MkdirTemp("", "kwbench-")
+	if err != nil {
+		return nil, fmt.Errorf("creating the run folder: %w", err)
+	}
+	o.TmpDir = tmp
+	keys, err := writeKeyPair(tmp)
+	if err != nil {
+		return nil, err
+	}
+	var results []Result
+	for _, name := range o.Targets {
+		t, err := o.target(name, keys)
+		if err != nil {
+			return results, err
+		}
+		res, err := measure(ctx, o.Config, keys, t)
+		if err != nil {
+			return results, err
+		}
+		results = append(results, res)
+	}
+	_ = os.RemoveAll(tmp)
+	return results, nil
+}
+
+// target describes the server called name, on a free port.
+func (o options) target(name string, keys keyFiles) (target, error) {
+	port, err := freePort()
+	if err != nil {
+		return target{}, err
+	}
+	repo, err := filepath.Abs(o.Repo)
+	if err != nil {
+		return target{}, fmt.Errorf("locating the repository: %w", err)
+	}
+	t := target{Name: name, Port: port, Log: filepath.Join(o.TmpDir, name+".log")}
+	if name == "go" {
+		return o.goTarget(t, repo, keys)
+	}
+	t.Args = []string{"node", "server.js"}
+	t.Dir = filepath.Join(repo, "gateway", "bench", "node")
+	t.Env = []string{
+		fmt.Sprintf("PORT=%d", port), "REDIS_URL=" + o.RedisURL,
+		"KW_BENCH_PUBLIC_KEY=" + keys.Public,
+		"KW_BENCH_ISSUER=" + benchIssuer, "KW_BENCH_AUDIENCE=" + benchAudience,
+	}
+	if _, err := os.Stat(filepath.Join(t.Dir, "node_modules", "socket.io")); err != nil {
+		return t, fmt.Errorf("node modules missing in %s: run `npm ci` there", t.Dir)
+	}
+	return t, nil
+}
