@@ -13,6 +13,7 @@ package identity
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/kernelwork/kernelwork/core/app"
 	"github.com/kernelwork/kernelwork/core/identity/password"
@@ -26,19 +27,17 @@ type Service struct {
 	// dummyHash is verified against when an account is unknown, so that a login
 	// takes the same time whether or not the account exists.
 	dummyHash string
+	throttle  *throttle
 }
 
 // NewService returns the identity service of a.
-func NewService(a *app.App) (*Service, error) {
-	pw, err := password.Generate()
-	if err != nil {
-		return nil, err
-	}
-	h, err := password.Hash(pw)
-	if err != nil {
-		return nil, err
-	}
-	return &Service{a: a, Issuer: tokens.New(a), dummyHash: h}, nil
+func NewService(a *app.App) *Service {
+	// Neither call fails: crypto/rand never returns an error, and the
+	// generated password is within the length limit.
+	pw, _ := password.Generate()
+	h, _ := password.Hash(pw)
+	return &Service{a: a, Issuer: tokens.New(a), dummyHash: h,
+		throttle: &throttle{rdb: a.Redis, now: func() time.Time { return a.Now() }}}
 }
 
 // Issued is what a login or a refresh hands the client.

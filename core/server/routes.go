@@ -5,6 +5,7 @@ import (
 
 	"github.com/kernelwork/kernelwork/core/app"
 	"github.com/kernelwork/kernelwork/core/health"
+	"github.com/kernelwork/kernelwork/core/identity"
 	"github.com/kernelwork/kernelwork/core/media"
 )
 
@@ -12,5 +13,6 @@ import (
 // mounted. A feature registers Go 1.22 patterns ("POST /api/v1/...") on mux.
 var features = []func(mux *http.ServeMux, a *app.App){
 	health.Register,
+	identity.Register,
 	media.Register,
 }

@@ -65,11 +65,7 @@ func NewUser(t testing.TB, a *app.App, tenantSlug, role string) User {
 	if err != nil {
 		t.Fatalf("identitytest: user: %v", err)
 	}
-	svc, err := identity.NewService(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	iss, err := svc.StartSession(ctx, u, "127.0.0.1", "identitytest")
+	iss, err := identity.NewService(a).StartSession(ctx, u, "127.0.0.1", "identitytest")
 	if err != nil {
 		t.Fatalf("identitytest: session: %v", err)
 	}
