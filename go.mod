@@ -2,6 +2,8 @@ module github.com/kernelwork/kernelwork
 
 go 1.26.8
 
+toolchain go1.26.11
+
 require (
 	buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go v1.36.11-20260415201107-50325440f8f2.1 // indirect
 	buf.build/go/protovalidate v1.2.0 // indirect
