@@ -9,7 +9,9 @@
 #
 # Settings (environment): KW_DATA_DIR (default <repo>/.data), KW_TOOLS_DIR
 # (default $HOME/.cache/kernelwork/bin), KW_EXTERNAL_DATABASE_URL (use an
-# existing PostgreSQL instead of a throwaway cluster).
+# existing PostgreSQL instead of a throwaway cluster), LIVEKIT_USE_REDIS=1 (LiveKit
+# coordinates through the stack's Redis, database 1, as a multi-node SFU would), and
+# any port of deploy/local/ports.env.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -229,6 +231,11 @@ start_livekit() {
     -e "s/@LIVEKIT_UDP_PORT@/$LIVEKIT_UDP_PORT/" \
     -e "s/@LIVEKIT_API_KEY@/$LIVEKIT_API_KEY/; s/@LIVEKIT_API_SECRET@/$LIVEKIT_API_SECRET/" \
     "$repo/deploy/livekit/livekit.yaml" >"$data/livekit.yaml"
+  if [ "${LIVEKIT_USE_REDIS:-0}" = 1 ]; then
+    # several LiveKit nodes coordinate through Redis; one node needs none
+    printf 'redis:\n  address: 127.0.0.1:%s\n  password: %s\n  db: 1\n' \
+      "$REDIS_PORT" "$REDIS_PASSWORD" >>"$data/livekit.yaml"
+  fi
   chmod 600 "$data/livekit.yaml"
   daemon livekit "$logs/livekit.log" "$tools/livekit-server" --config "$data/livekit.yaml" \
     --bind 127.0.0.1 --node-ip 127.0.0.1
