@@ -130,17 +130,23 @@ start_postgres() {
     say "postgresql: using KW_EXTERNAL_DATABASE_URL"
     return 0
   fi
-  local dir=$data/postgres sock=$data/run/pgsock as=()
+  local dir=$data/postgres sock=$data/run/pgsock pglog=$logs/postgres.log as=()
   if [ "$(id -u)" -eq 0 ]; then
     # initdb and postgres refuse to run as root: run them as the postgres user
     id postgres >/dev/null 2>&1 || die "the postgres user is missing; install postgresql-15"
     as=(runuser -u postgres --)
-    local d=$data
-    while [ "$d" != / ]; do
-      [ -x "$d" ] && runuser -u postgres -- test -x "$d" || die \
-        "the postgres user cannot enter $d; set KW_DATA_DIR to a folder it can reach"
-      d=$(dirname "$d")
-    done
+    if ! runuser -u postgres -- test -x "$data"; then
+      # the postgres user cannot reach $data (a checkout under /root, say): keep the
+      # cluster in its home instead, linked from $data
+      local alt
+      alt=/var/lib/postgresql/kernelwork-$(printf '%s' "$data" | md5sum | cut -c1-12)
+      mkdir -p "$alt/data" "$alt/sock"
+      chown -R postgres "$alt"
+      chmod 700 "$alt/data"
+      [ -L "$dir" ] || ln -sfn "$alt/data" "$dir"
+      dir=$alt/data sock=$alt/sock pglog=$alt/postgres.log
+      ln -sfn "$pglog" "$logs/postgres.log"
+    fi
   fi
   mkdir -p "$sock"
   [ ${#as[@]} -gt 0 ] && chown postgres "$sock"
@@ -161,11 +167,11 @@ start_postgres() {
     return 0
   fi
   busy postgresql "$PG_PORT"
-  touch "$logs/postgres.log"
-  [ ${#as[@]} -gt 0 ] && chown postgres "$logs/postgres.log"
-  "${as[@]}" "$pgbin/pg_ctl" -D "$dir" -l "$logs/postgres.log" -w -t 30 \
+  touch "$pglog"
+  [ ${#as[@]} -gt 0 ] && chown postgres "$pglog"
+  "${as[@]}" "$pgbin/pg_ctl" -D "$dir" -l "$pglog" -w -t 30 \
     -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $sock -c max_connections=300 -c fsync=off" \
-    start >/dev/null || die "postgresql did not start; see $logs/postgres.log"
+    start >/dev/null || die "postgresql did not start; see $pglog"
   PGPASSWORD=$PG_PASSWORD "$pgbin/psql" -h 127.0.0.1 -p "$PG_PORT" -U kernelwork -d postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname='kernelwork'" | grep -q 1 \
     || PGPASSWORD=$PG_PASSWORD "$pgbin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U kernelwork kernelwork
@@ -173,11 +179,14 @@ start_postgres() {
 }
 
 stop_postgres() {
-  [ -f "$data/postgres/PG_VERSION" ] || return 0
+  # resolved by root, so that a cluster kept outside $data is found too
+  local dir
+  dir=$(readlink -f "$data/postgres" 2>/dev/null) || return 0
+  [ -f "$dir/PG_VERSION" ] || return 0
   local as=()
   [ "$(id -u)" -eq 0 ] && as=(runuser -u postgres --)
-  "${as[@]}" "$pgbin/pg_ctl" -D "$data/postgres" status >/dev/null 2>&1 || return 0
-  "${as[@]}" "$pgbin/pg_ctl" -D "$data/postgres" -m fast -w stop >/dev/null && say "postgresql: stopped"
+  "${as[@]}" "$pgbin/pg_ctl" -D "$dir" status >/dev/null 2>&1 || return 0
+  "${as[@]}" "$pgbin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null && say "postgresql: stopped"
 }
 
 start_redis() {
