@@ -114,3 +114,33 @@ func freePort(t *testing.T) int {
 	}
 	return p
 }
+
+// TestEdgeBinaryHasModulesAndAcceptsCaddyfile checks the custom build: every
+// KernelWork module is compiled in, and the root Caddyfile adapts and validates.
+func TestEdgeBinaryHasModulesAndAcceptsCaddyfile(t *testing.T) {
+	root := coretest.RepoRoot(t)
+	caddyBin := filepath.Join(root, "bin", "caddy")
+	out, err := exec.Command(caddyBin, "list-modules").CombinedOutput()
+	if err != nil {
+		t.Fatalf("list-modules: %v\n%s", err, out)
+	}
+	for _, id := range []string{"http.handlers.kw_auth", "http.handlers.kw_rate_limit",
+		"http.handlers.kw_embed", "http.handlers.kw_socketio"} {
+		if !strings.Contains(string(out), id+"\n") {
+			t.Errorf("bin/caddy lacks the module %s", id)
+		}
+	}
+	c := coretest.Config(t, nil)
+	env := append(os.Environ(), "KW_PKI_DIR="+filepath.Dir(c.Server.EdgeCAFile),
+		"XDG_DATA_HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir())
+	for _, args := range [][]string{
+		{"adapt", "--config", filepath.Join(root, "Caddyfile"), "--adapter", "caddyfile"},
+		{"validate", "--config", filepath.Join(root, "Caddyfile"), "--adapter", "caddyfile"},
+	} {
+		cmd := exec.Command(caddyBin, args...)
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("caddy %s: %v\n%s", args[0], err, out)
+		}
+	}
+}
