@@ -268,3 +268,16 @@ func (s *Socket) connectReply() frame {
 	p := sioPacket{typ: sioConnect, nsp: s.ns.name, id: noAck, data: data}
 	return textFrame(eioMessage, p.encode())
 }
+
+// CloseConnection closes the socket's whole connection without telling the
+// client it was disconnected, so socket.io-client reconnects by itself (and
+// calls its auth function again for a fresh token).
+func (s *Socket) CloseConnection(reason string) {
+	s.c.close(reason)
+}
+
+// Broadcast sends b through the socket's namespace: to the local sockets it
+// selects and through the adapter to every other server.
+func (s *Socket) Broadcast(ctx context.Context, b Broadcast) error {
+	return s.ns.Broadcast(ctx, b)
+}

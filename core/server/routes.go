@@ -7,6 +7,7 @@ import (
 	"github.com/kernelwork/kernelwork/core/health"
 	"github.com/kernelwork/kernelwork/core/identity"
 	"github.com/kernelwork/kernelwork/core/media"
+	"github.com/kernelwork/kernelwork/core/realtime"
 )
 
 // features lists every feature's route registration, in the order they are
@@ -15,4 +16,5 @@ var features = []func(mux *http.ServeMux, a *app.App){
 	health.Register,
 	identity.Register,
 	media.Register,
+	realtime.Register,
 }

@@ -1,0 +1,169 @@
+package edge
+
+import (
+	"context"
+	"time"
+
+	"github.com/kernelwork/kernelwork/caddy-modules/tokencheck"
+	"github.com/kernelwork/kernelwork/core/caller"
+	"github.com/kernelwork/kernelwork/gateway"
+)
+
+// refusal builds the CONNECT_ERROR a client sees: message "unauthorized" or
+// "refused" with a short machine-readable reason in data.
+func refusal(message, reason string) *gateway.ConnectError {
+	return &gateway.ConnectError{Message: message, Data: map[string]string{"reason": reason}}
+}
+
+// Connect authenticates the socket, asks the core, joins the rooms and
+// queues the events the core names.
+func (h *Handler) Connect(ctx context.Context, s *gateway.Socket, auth map[string]any) error {
+	id, err := h.authenticate(ctx, s, auth)
+	if err != nil {
+		h.cfg.Metrics.Refused("auth")
+		return err
+	}
+	st := &state{id: id}
+	if err := h.admit(ctx, s, st, auth); err != nil {
+		return err
+	}
+	s.SetData(st)
+	if room := identityRoom(id); room != "" {
+		s.Join(room)
+	}
+	h.track(s, id.SessionID)
+	h.armExpiry(s, st)
+	return nil
+}
+
+// authenticate reads the token from the auth payload or the handshake's
+// Authorization header and verifies it.
+func (h *Handler) authenticate(ctx context.Context, s *gateway.Socket, auth map[string]any) (Identity, error) {
+	raw, err := credential(s, auth)
+	if err != nil {
+		return Identity{}, err
+	}
+	if raw == "" {
+		if h.cfg.Public {
+			return Identity{Auth: caller.AuthAnonymous}, nil
+		}
+		return Identity{}, refusal("unauthorized", "token_required")
+	}
+	claims, err := h.cfg.Verifier.Verify(ctx, raw)
+	if err != nil {
+		reason := "invalid_token"
+		if te := tokencheck.AsError(err); te != nil {
+			reason = te.Reason
+		}
+		return Identity{}, refusal("unauthorized", reason)
+	}
+	return identityOf(claims), nil
+}
+
+// credential returns the one access token the client presented.
+func credential(s *gateway.Socket, auth map[string]any) (string, error) {
+	fromAuth, isString := auth["token"].(string)
+	if _, present := auth["token"]; present && (!isString || fromAuth == "") {
+		return "", refusal("unauthorized", "invalid_request")
+	}
+	cred, err := tokencheck.ParseAuthorization(s.Handshake().Header.Values("Authorization"))
+	if err != nil || cred.Kind == tokencheck.CredentialAPIKey {
+		return "", refusal("unauthorized", "invalid_request")
+	}
+	if fromAuth != "" && cred.Value != "" {
+		return "", refusal("unauthorized", "multiple_credentials")
+	}
+	if fromAuth != "" {
+		return fromAuth, nil
+	}
+	return cred.Value, nil
+}
+
+// admit runs the connect hook and applies its answer.
+func (h *Handler) admit(ctx context.Context, s *gateway.Socket, st *state, auth map[string]any) error {
+	if h.cfg.Hooks == nil {
+		return nil
+	}
+	payload := make(map[string]any, len(auth))
+	for k, v := range auth {
+		if k != "token" {
+			payload[k] = v
+		}
+	}
+	hs := s.Handshake()
+	var resp ConnectResponse
+	err := h.cfg.Hooks.call(ctx, PathConnect, st.id, ConnectRequest{SocketID: s.ID(),
+		Namespace: s.Namespace(), Auth: payload, RemoteAddr: hs.RemoteAddr, Origin: hs.Origin}, &resp)
+	if err != nil {
+		h.cfg.Logger.Warn("connect hook failed", "error", err.Error())
+		return refusal("unavailable", "core_unavailable")
+	}
+	if !resp.Accept {
+		reason := resp.Reason
+		if reason == "" {
+			reason = "refused"
+		}
+		return refusal("refused", reason)
+	}
+	st.data = resp.Data
+	s.Join(resp.Rooms...)
+	for _, e := range resp.Emits {
+		_ = s.Emit(e.Event, argsFromWire(e.Args)...)
+	}
+	return nil
+}
+
+// armExpiry ends the socket when its token expires, unless the client sends
+// a fresh token (EventReauth) before.
+func (h *Handler) armExpiry(s *gateway.Socket, st *state) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.id.Expires.IsZero() {
+		return
+	}
+	if st.timer != nil {
+		st.timer.Stop()
+	}
+	st.timer = time.AfterFunc(st.id.Expires.Sub(h.cfg.Now()), func() {
+		_ = s.Emit(EventExpired)
+		s.CloseConnection(ReasonExpired)
+	})
+}
+
+// reauth replaces the socket's token with a fresh one of the same session.
+func (h *Handler) reauth(ctx context.Context, s *gateway.Socket, e *gateway.Event) {
+	st := stateOf(s)
+	arg, _ := firstMap(e.Args)
+	raw, _ := arg["token"].(string)
+	if st == nil || raw == "" {
+		_ = e.Ack(map[string]any{"ok": false, "reason": "invalid_request"})
+		return
+	}
+	claims, err := h.cfg.Verifier.Verify(ctx, raw)
+	if err != nil {
+		reason := "invalid_token"
+		if te := tokencheck.AsError(err); te != nil {
+			reason = te.Reason
+		}
+		_ = e.Ack(map[string]any{"ok": false, "reason": reason})
+		return
+	}
+	old := st.identity()
+	if claims.Subject != old.UserID || claims.SessionID != old.SessionID {
+		_ = e.Ack(map[string]any{"ok": false, "reason": "identity_mismatch"})
+		return
+	}
+	st.mu.Lock()
+	st.id = identityOf(claims)
+	st.mu.Unlock()
+	h.armExpiry(s, st)
+	_ = e.Ack(map[string]any{"ok": true, "expires_at": claims.ExpiresAt.Unix()})
+}
+
+func firstMap(args []any) (map[string]any, bool) {
+	if len(args) == 0 {
+		return nil, false
+	}
+	m, ok := args[0].(map[string]any)
+	return m, ok
+}

@@ -1,0 +1,173 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/kernelwork/kernelwork/caddy-modules/tokencheck"
+	"github.com/kernelwork/kernelwork/core/caller"
+	"github.com/kernelwork/kernelwork/gateway"
+)
+
+// Verifier checks an access token; *tokencheck.Verifier is one.
+type Verifier interface {
+	Verify(ctx context.Context, raw string) (*tokencheck.Claims, error)
+}
+
+// Events the edge itself answers.
+const (
+	// EventReauth carries a fresh access token for the socket's session:
+	// socket.emit("kw:reauth", {token}, ack). The ack is {ok: true,
+	// expires_at} or {ok: false, reason}.
+	EventReauth = "kw:reauth"
+	// EventExpired is sent just before a socket whose token expired is
+	// closed; the client reconnects with a fresh token.
+	EventExpired = "kw:token_expired"
+)
+
+// Reasons a socket is ended by this package.
+const (
+	ReasonRevoked = "session revoked"
+	ReasonExpired = "token expired"
+)
+
+// Config configures a Handler.
+type Config struct {
+	// Verifier checks access tokens. Required.
+	Verifier Verifier
+	// Hooks reaches the core. Nil serves without hooks: sockets join only
+	// their user room and client events other than relay events are
+	// dropped.
+	Hooks *Hooks
+	// Public lets anonymous sockets in (the namespace is public).
+	Public bool
+	// RelayEvents are broadcast by the edge to one room of the sender
+	// without a round trip to the core.
+	RelayEvents []string
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+	// Logger receives security events at info and failures of the core at
+	// warn. Default: discard.
+	Logger *slog.Logger
+	// Metrics counts refusals; nil counts nothing.
+	Metrics *gateway.Metrics
+}
+
+// Handler serves one namespace for KernelWork clients.
+type Handler struct {
+	cfg   Config
+	relay map[string]bool
+
+	mu       sync.Mutex
+	sessions map[string]map[*gateway.Socket]struct{}
+}
+
+// New returns a Handler, or an error when cfg lacks its verifier.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Verifier == nil {
+		return nil, errors.New("edge: a token verifier is required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{cfg: cfg, relay: map[string]bool{}, sessions: map[string]map[*gateway.Socket]struct{}{}}
+	for _, e := range cfg.RelayEvents {
+		h.relay[e] = true
+	}
+	return h, nil
+}
+
+func stateOf(s *gateway.Socket) *state {
+	st, _ := s.Data().(*state)
+	return st
+}
+
+// KickSession disconnects every local socket of a revoked session. The
+// client is told it was disconnected and does not reconnect by itself.
+func (h *Handler) KickSession(sessionID string) int {
+	h.mu.Lock()
+	socks := make([]*gateway.Socket, 0, len(h.sessions[sessionID]))
+	for s := range h.sessions[sessionID] {
+		socks = append(socks, s)
+	}
+	h.mu.Unlock()
+	for _, s := range socks {
+		_ = s.Emit("kw:session_revoked")
+		s.Disconnect(true)
+	}
+	if len(socks) > 0 {
+		h.cfg.Logger.Info("closed the sockets of a revoked session", "session_id", sessionID,
+			"sockets", len(socks))
+	}
+	return len(socks)
+}
+
+// OnRevocation applies a revocation announcement; pass it to
+// tokencheck.Revocations.Subscribe.
+func (h *Handler) OnRevocation(r tokencheck.Revocation) {
+	if r.Kind == tokencheck.KindSession {
+		go h.KickSession(r.ID)
+	}
+}
+
+func (h *Handler) track(s *gateway.Socket, sid string) {
+	if sid == "" {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	m := h.sessions[sid]
+	if m == nil {
+		m = map[*gateway.Socket]struct{}{}
+		h.sessions[sid] = m
+	}
+	m[s] = struct{}{}
+}
+
+func (h *Handler) untrack(s *gateway.Socket, sid string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.sessions[sid], s)
+	if len(h.sessions[sid]) == 0 {
+		delete(h.sessions, sid)
+	}
+}
+
+// Disconnect tells the core, best effort, and forgets the socket.
+func (h *Handler) Disconnect(s *gateway.Socket, reason string) {
+	st := stateOf(s)
+	if st == nil {
+		return
+	}
+	st.mu.Lock()
+	if st.timer != nil {
+		st.timer.Stop()
+	}
+	id, data := st.id, st.data
+	st.mu.Unlock()
+	h.untrack(s, id.SessionID)
+	if h.cfg.Hooks == nil {
+		return
+	}
+	err := h.cfg.Hooks.call(context.Background(), PathDisconnect, id, DisconnectRequest{
+		SocketID: s.ID(), Namespace: s.Namespace(), Reason: reason, Data: data}, nil)
+	if err != nil {
+		h.cfg.Logger.Warn("disconnect hook failed", "error", err.Error())
+	}
+}
+
+var _ gateway.Handler = (*Handler)(nil)
+
+// identityRoom is the room every socket of a user joins.
+func identityRoom(id Identity) string {
+	if id.Auth != caller.AuthToken {
+		return ""
+	}
+	return "user:" + id.UserID
+}

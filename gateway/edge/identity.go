@@ -1,0 +1,46 @@
+package edge
+
+import (
+	"sync"
+	"time"
+
+	"github.com/kernelwork/kernelwork/caddy-modules/tokencheck"
+	"github.com/kernelwork/kernelwork/core/caller"
+)
+
+// Identity is who a socket acts for, as verified at CONNECT (and at each
+// re-authentication).
+type Identity struct {
+	// Auth is caller.AuthToken, or caller.AuthAnonymous on a public
+	// namespace.
+	Auth      string
+	UserID    string
+	TenantID  string
+	SessionID string
+	Issuer    string
+	TokenID   string
+	Expires   time.Time
+}
+
+func identityOf(c *tokencheck.Claims) Identity {
+	return Identity{
+		Auth: caller.AuthToken, UserID: c.Subject, TenantID: c.TenantID,
+		SessionID: c.SessionID, Issuer: c.Issuer, TokenID: c.TokenID, Expires: c.ExpiresAt,
+	}
+}
+
+// state is what the handler keeps with each socket.
+type state struct {
+	mu    sync.Mutex
+	id    Identity
+	timer *time.Timer
+	// data is what the core asked the edge to keep, sent back with each
+	// event and at disconnect.
+	data any
+}
+
+func (st *state) identity() Identity {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.id
+}
