@@ -39,7 +39,7 @@ func TestLoginGivesNativeClientsTheRefreshTokenInTheBody(t *testing.T) {
 
 func TestLoginGivesBrowsersAStrictCookie(t *testing.T) {
 	e := newEnv(t)
-	got := e.login(t, "acme", e.owner.Email, e.owner.Password, identity.ClientBrowser)
+	got := e.login(t, e.slug, e.owner.Email, e.owner.Password, identity.ClientBrowser)
 	expect(t, got, 200, "")
 	if got.str("refresh_token") != "" {
 		t.Fatal("a browser login put the refresh token in the body")
@@ -55,7 +55,7 @@ func TestLoginGivesBrowsersAStrictCookie(t *testing.T) {
 
 func TestBrowserRefreshRefusesCrossSiteRequests(t *testing.T) {
 	e := newEnv(t)
-	ck := refreshCookie(e.login(t, "acme", e.owner.Email, e.owner.Password, identity.ClientBrowser))
+	ck := refreshCookie(e.login(t, e.slug, e.owner.Email, e.owner.Password, identity.ClientBrowser))
 	send := func(h map[string]string) answer {
 		return e.do(t, req{method: "POST", path: identity.RefreshPath, cookie: ck, header: h})
 	}
@@ -63,8 +63,8 @@ func TestBrowserRefreshRefusesCrossSiteRequests(t *testing.T) {
 		"no header":          {"Origin": "https://localhost:8443"},
 		"foreign origin":     {"Origin": "https://evil.example", identity.CSRFHeader: identity.CSRFValue},
 		"no origin, no site": {identity.CSRFHeader: identity.CSRFValue},
-		"cross-site fetch": {identity.CSRFHeader: identity.CSRFValue, "Sec-Fetch-Site": "cross-site"},
-		"other scheme":     {"Origin": "http://localhost:8443", identity.CSRFHeader: identity.CSRFValue},
+		"cross-site fetch":   {identity.CSRFHeader: identity.CSRFValue, "Sec-Fetch-Site": "cross-site"},
+		"other scheme":       {"Origin": "http://localhost:8443", identity.CSRFHeader: identity.CSRFValue},
 	}
 	for name, h := range cases {
 		t.Run(name, func(t *testing.T) { expect(t, send(h), 403, "cross-site-refresh") })
@@ -96,9 +96,9 @@ func TestAccessTokenIsNotARefreshTokenNorTheReverse(t *testing.T) {
 func TestLoginValidatesInput(t *testing.T) {
 	e := newEnv(t)
 	cases := map[string]any{
-		"missing password": map[string]string{"tenant": "acme", "email": e.owner.Email},
-		"unknown field":    map[string]string{"tenant": "acme", "email": "a@b", "password": "x", "admin": "1"},
-		"bad client": map[string]string{"tenant": "acme", "email": "a@b", "password": "x",
+		"missing password": map[string]string{"tenant": e.slug, "email": e.owner.Email},
+		"unknown field":    map[string]string{"tenant": e.slug, "email": "a@b", "password": "x", "admin": "1"},
+		"bad client": map[string]string{"tenant": e.slug, "email": "a@b", "password": "x",
 			"client": "robot"},
 	}
 	for name, body := range cases {
@@ -106,7 +106,7 @@ func TestLoginValidatesInput(t *testing.T) {
 			expect(t, e.do(t, req{method: "POST", path: "/api/v1/auth/login", body: body}), 400, "bad-request")
 		})
 	}
-	long := e.login(t, "acme", e.owner.Email, strings.Repeat("x", 257), identity.ClientNative)
+	long := e.login(t, e.slug, e.owner.Email, strings.Repeat("x", 257), identity.ClientNative)
 	expect(t, long, 422, "password-policy")
 }
 
@@ -115,10 +115,10 @@ func TestMeNeedsALiveSession(t *testing.T) {
 	expect(t, e.do(t, req{method: "GET", path: "/api/v1/me"}), 401, "unauthenticated")
 	got := e.do(t, req{method: "GET", path: "/api/v1/me", id: e.owner.Identity()})
 	expect(t, got, 200, "")
-	if got.str("id") != e.owner.ID || got.str("tenant_slug") != "acme" || got.json["password_hash"] != nil {
+	if got.str("id") != e.owner.ID || got.str("tenant_slug") != e.slug || got.json["password_hash"] != nil {
 		t.Fatalf("me: %s", got.body)
 	}
 	forged := e.owner.Identity()
-	forged.SessionID = identitytest.NewUser(t, e.a, "acme", identity.RoleMember).SessionID
+	forged.SessionID = identitytest.NewUser(t, e.a, e.slug, identity.RoleMember).SessionID
 	expect(t, e.do(t, req{method: "GET", path: "/api/v1/me", id: forged}), 401, "session-ended")
 }

@@ -33,6 +33,9 @@ type env struct {
 	c     *coretest.Core
 	clk   *clock
 	owner identitytest.User
+	// slug is the tenant of owner, unique to the test (the login throttle
+	// lives in the shared Redis).
+	slug string
 }
 
 func newEnv(t *testing.T) *env {
@@ -40,8 +43,8 @@ func newEnv(t *testing.T) *env {
 	a := coretest.NewApp(t, nil)
 	clk := &clock{t: time.Now()}
 	a.Now = clk.Now
-	e := &env{a: a, c: coretest.StartCore(t, a), clk: clk}
-	e.owner = identitytest.NewUser(t, a, "acme", identity.RoleOwner)
+	e := &env{a: a, c: coretest.StartCore(t, a), clk: clk, slug: coretest.RandomSlug("acme")}
+	e.owner = identitytest.NewUser(t, a, e.slug, identity.RoleOwner)
 	return e
 }
 
