@@ -3,7 +3,7 @@ package identity_test
 import (
 	"context"
 	"fmt"
-		"strconv"
+	"strconv"
 	"testing"
 	"time"
 
@@ -26,7 +26,7 @@ func TestLoginIsEnumerationSafe(t *testing.T) {
 		tenant, email, passwd string
 	}{
 		{"wrong password", e.slug, e.owner.Email, "not the password"},
-		{"unknown email", e.slug, "nobody@"+e.slug, "not the password"},
+		{"unknown email", e.slug, "nobody@" + e.slug, "not the password"},
 		{"unknown tenant", "no-such-tenant", e.owner.Email, "not the password"},
 		{"user of another tenant", e.slug, other.Email, other.Password},
 		{"disabled user, right password", e.slug, disabled.Email, disabled.Password},
