@@ -12,7 +12,7 @@ STACK := deploy/local/stack.sh
 GOLANGCI := $(TOOLS)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 GOVULNCHECK := $(TOOLS)/govulncheck-$(GOVULNCHECK_VERSION)
 
-.PHONY: help build core edge services services-stop run test test-unit lint vuln clean
+.PHONY: help build core edge services services-stop run test test-unit lint vuln clean bench-realtime
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/^[^:]*://' | \
@@ -65,6 +65,9 @@ $(GOVULNCHECK):
 	@mkdir -p $(TOOLS)
 	GOBIN=$(TOOLS)/vuln-tmp go install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
 	mv $(TOOLS)/vuln-tmp/govulncheck $@ && rmdir $(TOOLS)/vuln-tmp
+
+bench-realtime: services edge ## realtime benchmark: Go edge vs Node socket.io, 15,000 sessions each (ARGS=-quick for a smoke run)
+	@gateway/bench/run.sh $(ARGS)
 
 clean: ## remove the binaries (keeps .data and the tool cache)
 	rm -rf bin

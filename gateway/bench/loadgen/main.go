@@ -51,6 +51,9 @@ func runMain(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := o.check(); err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	results, err := benchmark(ctx, o)
@@ -97,7 +100,7 @@ func parseFlags(args []string) (options, error) {
 	}
 	o.Targets = strings.Split(*targets, ",")
 	o.RedisURL = os.Getenv("KW_REDIS_URL")
-	return o, o.check()
+	return o, nil
 }
 
 func (o options) check() error {

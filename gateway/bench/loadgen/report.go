@@ -31,6 +31,7 @@ func printResults(w io.Writer, rs []Result) {
 		{"memory per session", func(r Result) float64 { return r.BytesPerSess / 1024 }, "KiB"},
 		{"cpu per delivery", func(r Result) float64 { return us(r.CPUPerDeliver) }, "us"},
 		{"deliveries per second", func(r Result) float64 { return perSec(r) }, ""},
+		{"server cpu under load", func(r Result) float64 { return cores(r) }, "cores"},
 		{"broadcast latency p50", func(r Result) float64 { return ms(r.LatencyP50) }, "ms"},
 		{"broadcast latency p99", func(r Result) float64 { return ms(r.LatencyP99) }, "ms"},
 		{"broadcast latency max", func(r Result) float64 { return ms(r.LatencyMax) }, "ms"},
@@ -71,6 +72,15 @@ func perSec(r Result) float64 {
 		return 0
 	}
 	return float64(r.Deliveries) / r.LoadWall.Seconds()
+}
+
+// cores is the server's CPU time over wall time during the load: 1.0 is
+// one core kept busy.
+func cores(r Result) float64 {
+	if r.LoadWall <= 0 {
+		return 0
+	}
+	return r.LoadCPU.Seconds() / r.LoadWall.Seconds()
 }
 
 // writeJSON writes the results to path.
