@@ -45,16 +45,15 @@ func (o options) target(name string, keys keyFiles) (target, error) {
 		return target{}, fmt.Errorf("locating the repository: %w", err)
 	}
 	t := target{Name: name, Port: port, Log: filepath.Join(o.TmpDir, name+".log")}
-	if name == "go" {
+	switch name {
+	case "go":
 		return o.goTarget(t, repo, keys)
+	case "caddy":
+		return o.caddyTarget(t, repo, keys)
 	}
 	t.Args = []string{"node", "server.js"}
 	t.Dir = filepath.Join(repo, "gateway", "bench", "node")
-	t.Env = []string{
-		fmt.Sprintf("PORT=%d", port), "REDIS_URL=" + o.RedisURL,
-		"KW_BENCH_PUBLIC_KEY=" + keys.Public,
-		"KW_BENCH_ISSUER=" + benchIssuer, "KW_BENCH_AUDIENCE=" + benchAudience,
-	}
+	t.Env = o.serverEnv(port, keys)
 	if _, err := os.Stat(filepath.Join(t.Dir, "node_modules", "socket.io")); err != nil {
 		return t, fmt.Errorf("node modules missing in %s: run `npm ci` there", t.Dir)
 	}

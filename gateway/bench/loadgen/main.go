@@ -72,6 +72,8 @@ type options struct {
 	Targets []string
 	Repo    string
 	Caddy   string
+	GoEdge  string
+	Pprof   string
 	JSONOut string
 }
 
@@ -79,7 +81,7 @@ func parseFlags(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	quick := fs.Bool("quick", false, "small run (2,000 sessions, 2 probes, 2s of load) for smoke tests")
-	targets := fs.String("targets", "node,go", "servers to measure, in order: node, go")
+	targets := fs.String("targets", "node,go", "servers to measure, in order: node, go, caddy")
 	fs.IntVar(&o.Sessions, "sessions", 15000, "idle sessions")
 	fs.IntVar(&o.Procs, "procs", 4, "worker processes (each opens at most its share of the sessions)")
 	fs.IntVar(&o.Concurrency, "concurrency", 32, "connects in flight per worker")
@@ -91,6 +93,8 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.Prefix, "prefix", "socket.io", "Redis channel prefix of both adapters")
 	fs.StringVar(&o.Repo, "repo", ".", "repository root")
 	fs.StringVar(&o.Caddy, "caddy", "bin/caddy", "edge binary with the kw_socketio module")
+	fs.StringVar(&o.GoEdge, "goedge", "bin/kwbench-goedge", "the standalone Go edge (gateway/bench/goedge)")
+	fs.StringVar(&o.Pprof, "pprof", "", "loopback address where the go target serves net/http/pprof")
 	fs.StringVar(&o.JSONOut, "json", "", "also write the results as JSON to this file")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -117,8 +121,8 @@ func (o options) check() error {
 		return fmt.Errorf("-load must be between 0 and 10m")
 	}
 	for _, t := range o.Targets {
-		if t != "node" && t != "go" {
-			return fmt.Errorf("unknown target %q (node, go)", t)
+		if t != "node" && t != "go" && t != "caddy" {
+			return fmt.Errorf("unknown target %q (node, go, caddy)", t)
 		}
 	}
 	return nil

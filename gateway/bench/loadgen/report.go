@@ -8,17 +8,20 @@ import (
 	"time"
 )
 
-// printResults writes one column per target and, when both node and go were
-// measured, the ratio go/node.
+// printResults writes one column per target and, when node was measured,
+// the ratio of every other target to it.
 func printResults(w io.Writer, rs []Result) {
 	fmt.Fprintf(w, "%-28s", "")
 	for _, r := range rs {
 		fmt.Fprintf(w, "%14s", r.Target)
 	}
-	node, gor := find(rs, "node"), find(rs, "go")
-	both := node != nil && gor != nil
-	if both {
-		fmt.Fprintf(w, "%14s", "go/node")
+	node := find(rs, "node")
+	var others []Result
+	for _, r := range rs {
+		if r.Target != "node" && node != nil {
+			others = append(others, r)
+			fmt.Fprintf(w, "%14s", r.Target+"/node")
+		}
 	}
 	fmt.Fprintln(w)
 	rows := []struct {
@@ -41,8 +44,10 @@ func printResults(w io.Writer, rs []Result) {
 		for _, r := range rs {
 			fmt.Fprintf(w, "%14.2f", row.f(r))
 		}
-		if both && row.f(*node) != 0 {
-			fmt.Fprintf(w, "%14.2f", row.f(*gor)/row.f(*node))
+		for _, o := range others {
+			if row.f(*node) != 0 {
+				fmt.Fprintf(w, "%14.2f", row.f(o)/row.f(*node))
+			}
 		}
 		fmt.Fprintln(w)
 	}

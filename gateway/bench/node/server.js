@@ -8,7 +8,8 @@
 // edge. Broadcasts arrive through Redis from the load generator.
 //
 // Environment: PORT (listen port on 127.0.0.1), REDIS_URL,
-// KW_BENCH_PUBLIC_KEY (PEM file), KW_BENCH_ISSUER, KW_BENCH_AUDIENCE.
+// KW_BENCH_PUBLIC_KEY (PEM file), KW_BENCH_ISSUER, KW_BENCH_AUDIENCE and
+// KW_BENCH_PREFIX (the adapter's channel prefix, default socket.io).
 "use strict";
 
 const { createServer } = require("node:http");
@@ -63,7 +64,8 @@ async function main() {
   await Promise.all([pub.connect(), sub.connect()]);
 
   const httpServer = createServer();
-  const io = new Server(httpServer, { adapter: createAdapter(pub, sub) });
+  const key = process.env.KW_BENCH_PREFIX || "socket.io";
+  const io = new Server(httpServer, { adapter: createAdapter(pub, sub, { key }) });
   const nsp = io.of("/bench");
   nsp.use((socket, next) => {
     const claims = verify(socket.handshake.auth && socket.handshake.auth.token);
