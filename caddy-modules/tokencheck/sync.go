@@ -26,6 +26,8 @@ const (
 func (r *Revocations) Run(ctx context.Context) {
 	ps := r.opts.Redis.Subscribe(ctx, r.opts.Prefix+suffixChannel)
 	defer func() { _ = ps.Close() }()
+	stop := context.AfterFunc(ctx, func() { _ = ps.Close() })
+	defer stop()
 	ping := r.opts.MaxStale / 4
 	if ping > 5*time.Second {
 		ping = 5 * time.Second
