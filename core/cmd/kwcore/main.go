@@ -8,6 +8,12 @@
 //	kwcore pki init DIR [HOST...]
 //	                   make the edge-to-core CA and certificates in DIR
 //	kwcore config      list every environment variable with its default
+//	kwcore bootstrap --tenant SLUG --email EMAIL [--name NAME] [--password-stdin]
+//	                   create a tenant and its first owner; without
+//	                   --password-stdin a password is generated and shown once
+//	kwcore keys rotate make a new token signing key active (the old one stays
+//	                   published until its tokens have expired)
+//	kwcore keys list   list the signing keys, without private material
 //
 // Configuration comes only from environment variables; see
 // docs/configuration.md.
