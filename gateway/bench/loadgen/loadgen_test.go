@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -42,20 +43,34 @@ func quickOptions(t *testing.T, targets ...string) options {
 	return o
 }
 
-// TestQuickRunMeasuresNode runs the harness's quick mode against the Node
-// baseline and checks that every figure it reports was really measured.
-func TestQuickRunMeasuresNode(t *testing.T) {
-	o := quickOptions(t, "node")
+// TestQuickRunMeasuresBothServers runs the harness's quick mode against the
+// Node baseline and the Go gateway and checks that every figure it reports
+// was really measured.
+func TestQuickRunMeasuresBothServers(t *testing.T) {
+	o := quickOptions(t, "node", "go")
 	if _, err := os.Stat(filepath.Join(o.Repo, "gateway/bench/node/node_modules")); err != nil {
 		t.Fatalf("run `npm ci` in gateway/bench/node first: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	o.GoEdge = filepath.Join(t.TempDir(), "goedge")
+	build := exec.Command("go", "build", "-o", o.GoEdge, "./gateway/bench/goedge")
+	build.Dir = o.Repo
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building goedge: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	rs, err := benchmark(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkSane(t, o, rs[0])
+	for i, r := range rs {
+		t.Run(r.Target, func(t *testing.T) {
+			if r.Target != o.Targets[i] {
+				t.Fatalf("result %d is %s", i, r.Target)
+			}
+			checkSane(t, o, r)
+		})
+	}
 }
 
 // checkSane fails unless r is a complete, plausible measurement.
