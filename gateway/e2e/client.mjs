@@ -121,6 +121,29 @@ const scenarios = {
   },
 };
 
+// emit a relay event to KW_ROOM and report the acknowledgement.
+scenarios.relay = async function relay() {
+  const s = connect();
+  await once(s, "connect");
+  const ack = await ackOf(s, env.KW_EVENT || "typing", env.KW_ROOM, { state: "on" });
+  s.disconnect();
+  return { ack };
+};
+
+// send a fresh token with kw:reauth, outlive the first token, and emit.
+scenarios.reauth = async function reauth() {
+  const s = connect();
+  const events = [];
+  s.onAny((event) => events.push(event));
+  await once(s, "connect");
+  const [answer] = await ackOf(s, "kw:reauth", { token: env.KW_TOKEN2 });
+  await new Promise((r) => setTimeout(r, Number(env.KW_WAIT_MS || 2500)));
+  const connected = s.connected;
+  const ack = connected ? await ackOf(s, "message-with-ack", "still-here") : null;
+  s.disconnect();
+  return { answer, connected, ack, events };
+};
+
 const name = process.argv[2];
 const timer = setTimeout(() => {
   console.log(JSON.stringify({ error: "timeout in scenario " + name }));

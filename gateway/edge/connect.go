@@ -145,6 +145,7 @@ func (h *Handler) reauth(ctx context.Context, s *gateway.Socket, e *gateway.Even
 		if te := tokencheck.AsError(err); te != nil {
 			reason = te.Reason
 		}
+		h.cfg.Logger.Debug("re-authentication refused", "reason", reason)
 		_ = e.Ack(map[string]any{"ok": false, "reason": reason})
 		return
 	}
