@@ -17,6 +17,7 @@ type Core struct {
 	// Attachments and Calls are the storage and media planes' settings.
 	Attachments Attachments
 	Calls       Calls
+	Embeds      Embeds
 	LogLevel    string
 }
 
@@ -132,6 +133,7 @@ func LoadCore(l *Loader) Core {
 	}
 	c.Attachments = loadAttachments(l)
 	c.Calls = loadCalls(l)
+	c.Embeds = loadEmbeds(l)
 	c.Tokens = Tokens{
 		Issuer: l.String(Var{Name: "KW_TOKEN_ISSUER", Default: "https://localhost:8443",
 			Description: "iss claim of access tokens"}),

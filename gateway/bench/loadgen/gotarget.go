@@ -20,7 +20,7 @@ func (o options) goTarget(t target, repo string, keys keyFiles) (target, error) 
 	}
 	t.Args, t.Dir = []string{bin}, repo
 	t.Env = append(o.serverEnv(t.Port, keys), "KW_BENCH_ORIGIN="+benchOrigin)
-	if o.Pprof != "" {
+	if o.Profiles != "" {
 		t.Env = append(t.Env, "KW_BENCH_PPROF="+o.Pprof)
 	}
 	return t, nil

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 )
 
@@ -51,6 +52,14 @@ func (r *run) load(ctx context.Context) error {
 		return err
 	}
 	start := time.Now()
+	if r.prof != nil {
+		wait := r.prof.cpu(ctx, r.cfg.LoadFor)
+		defer func() {
+			if err := wait(); err != nil {
+				fmt.Fprintln(os.Stderr, "loadgen: cpu profile:", err)
+			}
+		}()
+	}
 	seq, inflight, completed := int64(loadSeqBase), 0, int64(0)
 	for {
 		for inflight < r.cfg.Window && time.Since(start) < r.cfg.LoadFor &&

@@ -22,6 +22,8 @@ type Config struct {
 	RedisURL    string
 	Prefix      string // Redis channel prefix of the adapters
 	TmpDir      string
+	Profiles    string // folder for the go target's profiles; empty: none
+	Pprof       string // loopback address of the go target's pprof server
 }
 
 // Result holds what one target measured.
@@ -53,6 +55,7 @@ type run struct {
 	srv  *server
 	pub  *publisher
 	pool *pool
+	prof *profiler // nil unless profiling this target
 	res  Result
 }
 
@@ -69,6 +72,9 @@ func measure(ctx context.Context, cfg Config, keys keyFiles, t target) (Result, 
 	}
 	defer pub.close()
 	r := &run{cfg: cfg, keys: keys, srv: srv, pub: pub, res: Result{Target: t.Name}}
+	if t.Name == "go" && cfg.Profiles != "" {
+		r.prof = &profiler{addr: cfg.Pprof, dir: cfg.Profiles}
+	}
 	url := fmt.Sprintf("ws://127.0.0.1:%d/socket.io/", t.Port)
 	if err := r.steps(ctx, url); err != nil {
 		return r.res, fmt.Errorf("%s: %w", t.Name, err)
@@ -164,6 +170,9 @@ func (r *run) idleMemory(ctx context.Context, url string) error {
 	after, err := rss(r.srv.pid())
 	r.res.RSSBefore, r.res.RSSAfter = before, after
 	r.res.BytesPerSess = float64(after-before) / float64(r.res.Sessions)
+	if err == nil && r.prof != nil {
+		err = r.prof.heap(ctx)
+	}
 	return err
 }
 
