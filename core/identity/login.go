@@ -79,7 +79,8 @@ func (s *Service) login(ctx context.Context, req loginRequest, ip, ua string,
 	key := throttleKey(req.Tenant, req.Email)
 	wait, err := s.throttle.wait(ctx, key)
 	if err != nil {
-		return User{}, err
+		s.a.Log.Error("login throttle unavailable", "error", err)
+		return User{}, problem.Unavailable
 	}
 	u, lookupErr := UserByEmail(ctx, s.a.DB, req.Tenant, req.Email)
 	if wait > 0 {
@@ -102,7 +103,8 @@ func (s *Service) login(ctx context.Context, req loginRequest, ip, ua string,
 	}
 	if lookupErr != nil || u.passwordHash == "" || u.DisabledAt != nil || !ok {
 		if err := s.throttle.fail(ctx, key); err != nil {
-			return User{}, err
+			s.a.Log.Error("login throttle unavailable", "error", err)
+			return User{}, problem.Unavailable
 		}
 		if lookupErr == nil {
 			s.auditAt(ctx, u.TenantID, "", audit.LoginFailed, "user", u.ID, ip, ua, nil)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/kernelwork/kernelwork/core/coretest"
 	"github.com/kernelwork/kernelwork/core/identity"
 	"github.com/kernelwork/kernelwork/core/identity/identitytest"
@@ -106,4 +108,17 @@ func TestLoginThrottlePerAccount(t *testing.T) {
 	// Success clears the count.
 	expect(t, fromIP(1, "wrong guess"), 401, "invalid-credentials")
 	expect(t, fromIP(1, u.Password), 200, "")
+}
+
+func TestLoginFailsClosedWithoutRedis(t *testing.T) {
+	a := coretest.NewApp(t, nil)
+	u := identitytest.NewUser(t, a, coretest.RandomSlug("acme"), identity.RoleMember)
+	// A Redis that does not answer: the throttle cannot be read.
+	a.Redis = redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
+	e := &env{a: a, c: coretest.StartCore(t, a), slug: u.Tenant.Slug}
+	got := e.login(t, e.slug, u.Email, u.Password, identity.ClientNative)
+	expect(t, got, 503, "unavailable")
+	if got.str("access_token") != "" || got.str("detail") != "" {
+		t.Fatalf("answer: %s", got.body)
+	}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/kernelwork/kernelwork/core/apikeys"
 	"github.com/kernelwork/kernelwork/core/app"
 	"github.com/kernelwork/kernelwork/core/embeds"
 	"github.com/kernelwork/kernelwork/core/health"
@@ -19,4 +20,5 @@ var features = []func(mux *http.ServeMux, a *app.App){
 	identity.Register,
 	media.Register,
 	realtime.Register,
+	apikeys.Register,
 }
