@@ -86,7 +86,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.Concurrency, "concurrency", 32, "connects in flight per worker")
 	fs.IntVar(&o.Probes, "probes", 5, "single broadcasts timed for latency")
 	fs.DurationVar(&o.LoadFor, "load", 20*time.Second, "how long broadcasts saturate the server")
-	fs.IntVar(&o.Window, "window", 4, "broadcasts in flight during the load")
+	fs.IntVar(&o.Window, "window", 16, "broadcasts in flight during the load")
 	fs.DurationVar(&o.Settle, "settle", 3*time.Second, "pause before reading resident memory")
 	fs.DurationVar(&o.Timeout, "timeout", 60*time.Second, "bound on any single wait")
 	fs.StringVar(&o.Prefix, "prefix", "socket.io", "Redis channel prefix of both adapters")
