@@ -7,4 +7,6 @@ import (
 	// Caddy's own standard modules, so that the build serves the root Caddyfile
 	// even when only this package is named to xcaddy.
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
+
+	_ "github.com/kernelwork/kernelwork/caddy-modules/socketio"
 )

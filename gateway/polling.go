@@ -51,7 +51,9 @@ func (c *conn) poll(w http.ResponseWriter, r *http.Request) {
 func (c *conn) takePending() []frame {
 	switch {
 	case c.closed:
-		return []frame{textFrame(eioClose, nil)}
+		frames := append(c.pending, textFrame(eioClose, nil))
+		c.pending = nil
+		return frames
 	case c.ws != nil, c.upgrading && len(c.pending) == 0:
 		return []frame{textFrame(eioNoop, nil)}
 	}

@@ -1,0 +1,93 @@
+package socketio
+
+import (
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+)
+
+var coreOptions = map[string]func(*Core, *caddyfile.Dispenser) error{
+	"ca_file":      func(c *Core, d *caddyfile.Dispenser) error { return oneString(d, &c.CAFile) },
+	"cert_file":    func(c *Core, d *caddyfile.Dispenser) error { return oneString(d, &c.CertFile) },
+	"key_file":     func(c *Core, d *caddyfile.Dispenser) error { return oneString(d, &c.KeyFile) },
+	"server_name":  func(c *Core, d *caddyfile.Dispenser) error { return oneString(d, &c.ServerName) },
+	"hook_timeout": func(c *Core, d *caddyfile.Dispenser) error { return duration(d, &c.HookTimeout) },
+}
+
+// parseCore reads "core <url> { ... }".
+func parseCore(h *Handler, d *caddyfile.Dispenser) error {
+	if !d.NextArg() {
+		return d.ArgErr()
+	}
+	h.Core.URL = d.Val()
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		parse, ok := coreOptions[d.Val()]
+		if !ok {
+			return d.Errf("kw_socketio: unknown core subdirective %q", d.Val())
+		}
+		if err := parse(&h.Core, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var tokenOptions = map[string]func(*Token, *caddyfile.Dispenser) error{
+	"issuer":   func(t *Token, d *caddyfile.Dispenser) error { return oneString(d, &t.Issuer) },
+	"audience": func(t *Token, d *caddyfile.Dispenser) error { return oneString(d, &t.Audience) },
+	"jwks_url": func(t *Token, d *caddyfile.Dispenser) error { return oneString(d, &t.JWKSURL) },
+}
+
+// parseToken reads "token { ... }".
+func parseToken(h *Handler, d *caddyfile.Dispenser) error {
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		parse, ok := tokenOptions[d.Val()]
+		if !ok {
+			return d.Errf("kw_socketio: unknown token subdirective %q", d.Val())
+		}
+		if err := parse(&h.Token, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var namespaceOptions = map[string]func(*Namespace, *caddyfile.Dispenser) error{
+	"public": func(n *Namespace, d *caddyfile.Dispenser) error { return setFlag(d, &n.Public) },
+	"relay":  func(n *Namespace, d *caddyfile.Dispenser) error { return stringList(d, &n.RelayEvents) },
+	"hooks":  parseHooks,
+}
+
+// parseNamespace reads "namespace <name> { ... }".
+func parseNamespace(h *Handler, d *caddyfile.Dispenser) error {
+	var ns Namespace
+	if !d.NextArg() {
+		return d.ArgErr()
+	}
+	ns.Name = d.Val()
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		parse, ok := namespaceOptions[d.Val()]
+		if !ok {
+			return d.Errf("kw_socketio: unknown namespace subdirective %q", d.Val())
+		}
+		if err := parse(&ns, d); err != nil {
+			return err
+		}
+	}
+	h.Namespaces = append(h.Namespaces, ns)
+	return nil
+}
+
+func parseHooks(n *Namespace, d *caddyfile.Dispenser) error {
+	var s string
+	if err := oneString(d, &s); err != nil {
+		return err
+	}
+	if s != "on" && s != "off" {
+		return d.Errf("kw_socketio: hooks must be on or off, not %q", s)
+	}
+	on := s == "on"
+	n.Hooks = &on
+	return nil
+}

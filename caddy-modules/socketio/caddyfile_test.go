@@ -1,0 +1,118 @@
+package socketio
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig"
+	_ "github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// adapt turns a Caddyfile into Caddy's JSON.
+func adapt(t testing.TB, src string) ([]byte, error) {
+	t.Helper()
+	out, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(src),
+		map[string]any{"filename": "Caddyfile"})
+	return out, err
+}
+
+// TestCaddyfileGolden adapts every testdata/*.caddyfile and compares the
+// JSON with the .json file beside it (go test -update rewrites them).
+func TestCaddyfileGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.caddyfile")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden Caddyfiles: %v", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			in, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := adapt(t, string(in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			if err := json.Indent(&out, raw, "", "\t"); err != nil {
+				t.Fatal(err)
+			}
+			out.WriteByte('\n')
+			golden := strings.TrimSuffix(f, ".caddyfile") + ".json"
+			if *update {
+				if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(want, out.Bytes()) {
+				t.Fatalf("adapted JSON differs from %s:\n%s", golden, out.String())
+			}
+		})
+	}
+}
+
+func TestCaddyfileErrors(t *testing.T) {
+	cases := map[string]string{
+		"unknown subdirective":   "kw_socketio {\n bogus 1\n}",
+		"argument on directive":  "kw_socketio /x",
+		"negative duration":      "kw_socketio {\n ping_interval -1s\n}",
+		"zero queue":             "kw_socketio {\n send_queue 0\n}",
+		"bad rate":               "kw_socketio {\n event_rate fast\n}",
+		"two paths":              "kw_socketio {\n path /a/ /b/\n}",
+		"hooks maybe":            "kw_socketio {\n namespace / {\n hooks maybe\n }\n}",
+		"unknown core option":    "kw_socketio {\n core https://c {\n tls on\n }\n}",
+		"unknown token option":   "kw_socketio {\n token {\n alg none\n }\n}",
+		"namespace without name": "kw_socketio {\n namespace\n}",
+		"flag with argument":     "kw_socketio {\n allow_missing_origin yes\n}",
+	}
+	for name, src := range cases {
+		t.Run(name, func(t *testing.T) {
+			h := new(Handler)
+			if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(src)); err == nil {
+				t.Fatalf("accepted:\n%s", src)
+			}
+		})
+	}
+}
+
+func TestValidateRefusesIncompleteConfig(t *testing.T) {
+	full := func() *Handler {
+		return &Handler{AllowedOrigins: []string{"https://a.example"}, RedisURL: "redis://x",
+			Core:  Core{URL: "https://c", CAFile: "ca", CertFile: "c", KeyFile: "k"},
+			Token: Token{Issuer: "i", Audience: "a"}}
+	}
+	if err := full().Validate(); err != nil {
+		t.Fatalf("complete config refused: %v", err)
+	}
+	cases := map[string]func(*Handler){
+		"no origins":          func(h *Handler) { h.AllowedOrigins = nil },
+		"no redis":            func(h *Handler) { h.RedisURL = "" },
+		"no core files":       func(h *Handler) { h.Core.KeyFile = "" },
+		"no issuer":           func(h *Handler) { h.Token.Issuer = "" },
+		"bad namespace":       func(h *Handler) { h.Namespaces = []Namespace{{Name: "chat"}} },
+		"duplicate namespace": func(h *Handler) { h.Namespaces = []Namespace{{Name: "/"}, {Name: "/"}} },
+		"origin with path":    func(h *Handler) { h.AllowedOrigins = []string{"https://a.example/x"} },
+		"unknown transport":   func(h *Handler) { h.Transports = []string{"flash"} },
+	}
+	for name, mod := range cases {
+		t.Run(name, func(t *testing.T) {
+			h := full()
+			mod(h)
+			if err := h.Validate(); err == nil {
+				t.Fatal("accepted")
+			}
+		})
+	}
+}
