@@ -10,11 +10,13 @@ import (
 	"github.com/livekit/protocol/livekit"
 	"github.com/redis/go-redis/v9"
 	"github.com/twitchtv/twirp"
+
+	"github.com/kernelwork/kernelwork/core/revocation"
 )
 
 // RevocationChannel is the Redis channel on which the core announces
 // revocations (docs/interfaces.md).
-const RevocationChannel = "kw:revocations"
+const RevocationChannel = revocation.Channel
 
 // Kick removes identity from conversation id's live room. A participant or
 // room that does not exist is not an error.
@@ -68,12 +70,6 @@ func (s *Service) SessionRevoked(ctx context.Context, session string) error {
 	return nil
 }
 
-// revocation is a message of RevocationChannel.
-type revocation struct {
-	Kind string `json:"kind"`
-	ID   string `json:"id"`
-}
-
 // WatchRevocations subscribes to RevocationChannel and applies
 // SessionRevoked to each revoked session until ctx ends. ready, when not
 // nil, is closed once the subscription is active.
@@ -98,8 +94,8 @@ func (s *Service) WatchRevocations(ctx context.Context, ready chan<- struct{}) e
 			}
 			msg = m
 		}
-		var rv revocation
-		if json.Unmarshal([]byte(msg.Payload), &rv) != nil || rv.Kind != "session" {
+		var rv revocation.Message
+		if json.Unmarshal([]byte(msg.Payload), &rv) != nil || rv.Kind != revocation.KindSession {
 			continue
 		}
 		if err := s.SessionRevoked(ctx, rv.ID); err != nil {

@@ -80,8 +80,12 @@ func (s *Service) record(ctx context.Context, ev *livekit.WebhookEvent) error {
 	if err != nil {
 		return fmt.Errorf("recording livekit webhook %s: %w", ev.GetEvent(), err)
 	}
-	if fresh && ce.CallID != "" {
-		s.publish(ctx, ev.GetEvent(), ce)
+	if !fresh || ce.CallID == "" {
+		return nil
+	}
+	s.publish(ctx, ev.GetEvent(), ce)
+	if ev.GetEvent() == webhook.EventParticipantJoined {
+		return s.enforceJoin(ctx, ce.ConversationID, ce.Identity)
 	}
 	return nil
 }

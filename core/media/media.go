@@ -64,8 +64,9 @@ func Register(mux *http.ServeMux, a *app.App) {
 }
 
 // Start checks the store (a server-side encryption mode it cannot do stops
-// the core) and then runs, until ctx ends, the attachment sweeper and the
-// subscription that removes revoked sessions from their calls.
+// the core) and then runs, until ctx ends, the attachment sweeper, the pruning
+// of old call grants and the subscription that removes revoked sessions from
+// their calls.
 func Start(ctx context.Context, a *app.App) error {
 	p, err := New(a, nil)
 	if err != nil {
@@ -75,8 +76,25 @@ func Start(ctx context.Context, a *app.App) error {
 		return fmt.Errorf("checking the attachment store: %w", err)
 	}
 	go p.Attachments.Run(ctx, SweepInterval)
+	go p.prune(ctx, a)
 	go p.watch(ctx, a)
 	return nil
+}
+
+// prune forgets old call grants every SweepInterval until ctx ends.
+func (p *Planes) prune(ctx context.Context, a *app.App) {
+	t := time.NewTicker(SweepInterval)
+	defer t.Stop()
+	for {
+		if _, err := p.Calls.PruneGrants(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Error("pruning call grants failed", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // watch keeps the revocation subscription alive until ctx ends.
