@@ -44,7 +44,7 @@ func lookup(ctx context.Context, a *app.App, id string) (stored, error) {
 // touch records a use, at most once a minute per key.
 func touch(ctx context.Context, a *app.App, id string, now time.Time) error {
 	_, err := a.DB.Exec(ctx, `UPDATE api_keys SET last_used_at = $2 WHERE id = $1
-		AND (last_used_at IS NULL OR last_used_at < $2 - interval '1 minute')`, id, now)
+		AND (last_used_at IS NULL OR last_used_at < $2::timestamptz - interval '1 minute')`, id, now)
 	if err != nil {
 		return fmt.Errorf("recording use of api key %s: %w", id, err)
 	}

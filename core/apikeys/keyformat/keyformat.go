@@ -65,6 +65,16 @@ func New() (Key, error) {
 	return Key{ID: id, Full: body + checksum(body)}, nil
 }
 
+// Build assembles the key of id and secret with its checksum; it is how a
+// test forges a well-formed key with a wrong secret.
+func Build(id, secret string) (Key, error) {
+	if !ValidID(id) || len(secret) != secretLen || !isBase62(secret) {
+		return Key{}, ErrMalformed
+	}
+	body := Prefix + id + "_" + secret
+	return Key{ID: id, Full: body + checksum(body)}, nil
+}
+
 // Parse checks the prefix, length, alphabet and checksum of s and returns
 // the key. Any failure is ErrMalformed.
 func Parse(s string) (Key, error) {
