@@ -46,11 +46,12 @@ func New(a *app.App, announce calls.Announcer) (*Planes, error) {
 	return &Planes{Conversations: conv, Attachments: att, Calls: cl}, nil
 }
 
-// Register mounts the routes of the three planes on mux. When the store is
+// Register mounts the routes of the three planes on mux; call events are
+// announced through the realtime emitter. When the store is
 // misconfigured (a malformed KW_S3_ENDPOINT, already refused by the
 // configuration loader) every route answers 503.
 func Register(mux *http.ServeMux, a *app.App) {
-	p, err := New(a, nil)
+	p, err := New(a, NewAnnouncer(a))
 	if err != nil {
 		a.Log.Error("storage and media planes unavailable", "error", err)
 		mux.HandleFunc("/api/v1/conversations/", func(w http.ResponseWriter, _ *http.Request) {
@@ -68,7 +69,7 @@ func Register(mux *http.ServeMux, a *app.App) {
 // of old call grants and the subscription that removes revoked sessions from
 // their calls.
 func Start(ctx context.Context, a *app.App) error {
-	p, err := New(a, nil)
+	p, err := New(a, NewAnnouncer(a))
 	if err != nil {
 		return err
 	}
