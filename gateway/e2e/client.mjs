@@ -144,6 +144,36 @@ scenarios.reauth = async function reauth() {
   return { answer, connected, ack, events };
 };
 
+// stay connected with reconnection on; report the first disconnect and
+// whether the client came back by itself.
+scenarios.survive = async function survive() {
+  const s = connect({ reconnection: true, reconnectionDelay: 100, reconnectionDelayMax: 500,
+    withCredentials: true });
+  await once(s, "connect");
+  console.log(JSON.stringify({ ready: true, id: s.id, transport: s.io.engine.transport.name }));
+  const [reason] = await once(s, "disconnect");
+  await once(s, "connect");
+  const [ack] = await ackOf(s, "message-with-ack", "back");
+  s.disconnect();
+  return { reason, reconnected: true, ack };
+};
+
+// send KW_COUNT acknowledged events one after the other (many long-polling
+// requests), and report how many were answered.
+scenarios.many = async function many() {
+  const s = connect({ withCredentials: true });
+  await Promise.race([once(s, "connect"), once(s, "connect_error").then(([e]) => {
+    throw new Error("connect_error: " + e.message);
+  })]);
+  let answered = 0;
+  for (let i = 0; i < Number(env.KW_COUNT || 20); i++) {
+    const [v] = await ackOf(s, "message-with-ack", i);
+    if (v === i) answered++;
+  }
+  s.disconnect();
+  return { answered, transport: s.io.engine.transport.name };
+};
+
 const name = process.argv[2];
 const timer = setTimeout(() => {
   console.log(JSON.stringify({ error: "timeout in scenario " + name }));

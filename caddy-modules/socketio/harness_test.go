@@ -1,0 +1,103 @@
+package socketio
+
+import (
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	_ "github.com/caddyserver/caddy/v2/modules/standard"
+
+	"github.com/kernelwork/kernelwork/core/app"
+	"github.com/kernelwork/kernelwork/core/coretest"
+	"github.com/kernelwork/kernelwork/core/pki"
+)
+
+const testOrigin = "https://app.example"
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ln.Close() }()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// stack is a real core and the settings an edge needs to reach it.
+type stack struct {
+	a      *app.App
+	core   *coretest.Core
+	prefix string
+}
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	a := coretest.NewApp(t, nil)
+	return &stack{a: a, core: coretest.StartCore(t, a), prefix: coretest.RandomSlug("kwtest")}
+}
+
+// directive returns a kw_socketio block for this stack; extra lines go
+// inside it.
+func (s *stack) directive(extra string) string {
+	dir := s.core.PKIDir
+	return fmt.Sprintf(`kw_socketio {
+		allowed_origins %s
+		redis_url %s
+		channel_prefix %s
+		core %s {
+			ca_file %s
+			cert_file %s
+			key_file %s
+			server_name localhost
+		}
+		token {
+			issuer %s
+			audience %s
+		}
+		%s
+	}`, testOrigin, s.a.Config.Redis.URL, s.prefix, s.core.URL,
+		filepath.Join(dir, pki.CACert), filepath.Join(dir, pki.EdgeCert), filepath.Join(dir, pki.EdgeKey),
+		s.a.Config.Tokens.Issuer, s.a.Config.Tokens.Audience, extra)
+}
+
+// load runs Caddy in this process with sites, a map of port to site body.
+func load(t *testing.T, sites map[int]string) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("{\n\tadmin off\n\tpersist_config off\n\tauto_https off\n}\n")
+	for port, body := range sites {
+		fmt.Fprintf(&b, "http://127.0.0.1:%d {\n\t%s\n}\n", port, body)
+	}
+	cfg, err := adapt(t, b.String())
+	if err != nil {
+		t.Fatalf("adapting: %v\n%s", err, b.String())
+	}
+	if err := caddy.Load(cfg, true); err != nil {
+		t.Fatalf("loading caddy: %v", err)
+	}
+	for port := range sites {
+		waitUp(t, port)
+	}
+}
+
+func waitUp(t *testing.T, port int) {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		if err == nil {
+			_ = c.Close()
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("caddy not listening on %d", port)
+}
+
+func stopCaddy(t *testing.T) {
+	t.Cleanup(func() { _ = caddy.Stop() })
+}
