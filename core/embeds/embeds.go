@@ -11,7 +11,8 @@
 // whose single Origin header is on the embed's list. The token is a JWT of
 // typ embed+jwt (docs/interfaces.md) with the claims emb, tid, origin (the
 // origin it was issued to), room and aud, and lives KW_EMBED_TOKEN_TTL. The
-// edge (caddy-modules/embed) refuses it when it comes with any other Origin.
+// edge (caddy-modules/embed) refuses it when it comes with any other Origin;
+// GET /api/v1/embeds/{id}/session tells its holder what it grants.
 //
 // The edge reads an embed's allowlist from GET /internal/embeds/{id} over the
 // trusted channel, and every change is announced on the Redis channel
@@ -61,5 +62,6 @@ func Register(mux *http.ServeMux, a *app.App) {
 	mux.HandleFunc("PATCH /api/v1/embeds/{id}", s.admin(s.handleUpdate))
 	mux.HandleFunc("DELETE /api/v1/embeds/{id}", s.admin(s.handleDelete))
 	mux.HandleFunc("POST /api/v1/embeds/{id}/token", s.handleToken)
+	mux.HandleFunc("GET /api/v1/embeds/{id}/session", s.handleSession)
 	mux.HandleFunc("GET /internal/embeds/{id}", s.handleInternal)
 }
