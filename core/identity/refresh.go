@@ -90,7 +90,9 @@ func (s *Service) Refresh(ctx context.Context, raw, ip, ua string) (Issued, erro
 
 // rotate marks the token used and adds its successor, inside tx. On reuse it
 // revokes the session in tx and returns errReuse with the session.
-func (s *Service) rotate(ctx context.Context, tx pgx.Tx, raw, ip, ua string) (Session, string, error) {
+func (s *Service) rotate(ctx context.Context, tx pgx.Tx, raw, ip, ua string) (
+	Session, string, error,
+) {
 	now := s.a.Now()
 	var sessID string
 	var gen int

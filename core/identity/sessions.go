@@ -66,7 +66,9 @@ func looksLikeRefresh(raw string) bool {
 
 // createSession starts a session for u and returns it with its first refresh
 // token.
-func (s *Service) createSession(ctx context.Context, db DB, u User, ip, ua string) (Session, string, error) {
+func (s *Service) createSession(ctx context.Context, db DB, u User, ip, ua string) (
+	Session, string, error,
+) {
 	now := s.a.Now()
 	t := s.a.Config.Tokens
 	sess := Session{TenantID: u.TenantID, UserID: u.ID, CreatedAt: now, LastSeenAt: now,

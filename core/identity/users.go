@@ -126,7 +126,8 @@ func (s *Service) handleSetRole(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ValidRole(req.Role) {
-		problem.Write(w, problem.BadRequest.WithDetail("role must be owner, admin, member or guest."))
+		problem.Write(w, problem.BadRequest.WithDetail(
+			"role must be owner, admin, member or guest."))
 		return
 	}
 	u, ok := s.target(w, r)
@@ -156,7 +157,8 @@ func (s *Service) setRole(r *http.Request, u User, role string) error {
 		return err
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE`, u.TenantID); err != nil {
+	_, err = tx.Exec(ctx, `SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE`, u.TenantID)
+	if err != nil {
 		return err
 	}
 	if err := SetRole(ctx, tx, u.TenantID, u.ID, role); err != nil {

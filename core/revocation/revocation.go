@@ -71,7 +71,9 @@ func Member(kind, id, iss string) string {
 // of that set whose time has passed, then publishes the message on Channel.
 // iss is required for KindJTI and ignored otherwise. until must cover the
 // longest-lived token that the revocation concerns.
-func Publish(ctx context.Context, rdb redis.UniversalClient, kind, id, iss string, until time.Time) error {
+func Publish(ctx context.Context, rdb redis.UniversalClient, kind, id, iss string,
+	until time.Time,
+) error {
 	set := SetFor(kind)
 	if set == "" {
 		return fmt.Errorf("publishing revocation: unknown kind %q", kind)
@@ -105,7 +107,9 @@ func Publish(ctx context.Context, rdb redis.UniversalClient, kind, id, iss strin
 
 // Revoked reports whether kind's set holds an unexpired entry for id (and iss
 // for KindJTI) at now.
-func Revoked(ctx context.Context, rdb redis.UniversalClient, kind, id, iss string, now time.Time) (bool, error) {
+func Revoked(ctx context.Context, rdb redis.UniversalClient, kind, id, iss string,
+	now time.Time,
+) (bool, error) {
 	set := SetFor(kind)
 	if set == "" {
 		return false, fmt.Errorf("reading revocation: unknown kind %q", kind)

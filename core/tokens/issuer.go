@@ -77,7 +77,9 @@ type AccessClaims struct {
 }
 
 // Access signs an access token for a user's session.
-func (i *Issuer) Access(ctx context.Context, userID, tenantID, sessionID string) (string, *AccessClaims, error) {
+func (i *Issuer) Access(ctx context.Context, userID, tenantID, sessionID string) (
+	string, *AccessClaims, error,
+) {
 	now := i.a.Now().Truncate(time.Second)
 	c := &AccessClaims{
 		Issuer:    i.a.Config.Tokens.Issuer,

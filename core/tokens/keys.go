@@ -99,7 +99,9 @@ func newGCM(secret []byte) (cipher.AEAD, error) {
 }
 
 // openPrivate returns the private key stored in a row.
-func openPrivate(secret []byte, kid string, stored []byte, sealed bool) (ed25519.PrivateKey, error) {
+func openPrivate(secret []byte, kid string, stored []byte, sealed bool) (
+	ed25519.PrivateKey, error,
+) {
 	if !sealed {
 		if len(stored) != ed25519.PrivateKeySize {
 			return nil, fmt.Errorf("key %s: stored private key has the wrong size", kid)

@@ -110,11 +110,13 @@ func encode(p Params, salt, key []byte) string {
 
 func decode(s string) (Params, []byte, []byte, error) {
 	parts := strings.Split(s, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
+	if len(parts) != 6 || parts[1] != "argon2id" ||
+		parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
 		return Params{}, nil, nil, ErrMalformed
 	}
 	var p Params
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
+	_, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads)
+	if err != nil {
 		return Params{}, nil, nil, ErrMalformed
 	}
 	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
