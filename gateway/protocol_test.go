@@ -194,6 +194,7 @@ func TestSlowClientDisconnected(t *testing.T) {
 	srv, base := startReference(t, gateway.Options{SendQueue: 4})
 	c := openRaw(t, base)
 	_, _ = c.post("40")
+	_, _ = c.get() // the CONNECT reply: the socket exists
 	for i := 0; i < 10; i++ {
 		_ = srv.Of("/").Broadcast(context.Background(), gateway.Broadcast{Event: "tick"})
 	}
@@ -204,6 +205,7 @@ func TestEventFloodDisconnected(t *testing.T) {
 	_, base := startReference(t, gateway.Options{EventRate: 1, EventBurst: 3})
 	c := openRaw(t, base)
 	_, _ = c.post("40")
+	_, _ = c.get() // the CONNECT reply: the socket exists
 	_, _ = c.post(strings.Repeat(`42["message"]`+"\x1e", 9) + `42["message"]`)
 	eventually(t, "flood close", c.gone)
 }

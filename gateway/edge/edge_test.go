@@ -156,7 +156,7 @@ func TestRevocationKicksLiveSocketWithinOneSecond(t *testing.T) {
 func TestTokenExpiryEndsTheSocket(t *testing.T) {
 	var ttl time.Duration
 	c := startChain(t, func(cfg *edge.Config) {
-		cfg.Now = func() time.Time { return time.Now().Add(ttl - 800*time.Millisecond) }
+		cfg.Now = func() time.Time { return time.Now().Add(ttl - 3*time.Second) }
 	})
 	ttl = c.a.Config.Tokens.AccessTTL
 	u := c.user(t, "rt-expiry")
