@@ -28,6 +28,10 @@ import (
 // completed; a pending attachment older than that is abandoned and swept.
 const CompleteGrace = 10 * time.Minute
 
+// UnattachedRetention is how long after its upload expired a checked
+// attachment may wait for a message to reference it before it is swept.
+const UnattachedRetention = 24 * time.Hour
+
 // Attachment is one stored file.
 type Attachment struct {
 	ID             string `json:"id"`

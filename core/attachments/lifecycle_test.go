@@ -168,3 +168,26 @@ func TestSSEThatTheStoreCannotDoIsRefused(t *testing.T) {
 		t.Fatalf("CheckStore without SSE: %v", err)
 	}
 }
+
+// TestUnattachedUploadIsRemoved: a checked upload that no message references
+// is removed UnattachedRetention after its upload expired.
+func TestUnattachedUploadIsRemoved(t *testing.T) {
+	a := coretest.NewApp(t, nil)
+	c := coretest.StartCore(t, a)
+	w := convtest.New(t, a)
+	up := mustUpload(t, c, w.Alice, w.Conversation, "a.png", "image/png", 4)
+	post(t, up.URL, up.Fields, []byte("abcd"))
+	if code, _ := complete(t, c, w.Alice, w.Conversation, up.Attachment.ID); code != 200 {
+		t.Fatal("complete failed")
+	}
+	s, _ := attachments.New(a)
+	ttl := a.Config.Attachments.UploadTTL
+	sweepAt(t, s, a, time.Now().Add(ttl+attachments.UnattachedRetention-time.Minute))
+	if !objectExists(t, a, up.Fields["key"]) {
+		t.Fatal("removed before UnattachedRetention")
+	}
+	sweepAt(t, s, a, time.Now().Add(ttl+attachments.UnattachedRetention+time.Minute))
+	if objectExists(t, a, up.Fields["key"]) {
+		t.Fatal("an unattached upload is still stored")
+	}
+}

@@ -15,16 +15,18 @@ const sweepBatch = 200
 
 // Sweep removes from the store, then from the database, every attachment whose
 // time has come: those of deleted messages or failed checks once delete_after
-// has passed, and uploads still pending CompleteGrace after they expired
-// (abandoned). It returns how many it removed.
+// has passed, uploads still pending CompleteGrace after they expired
+// (abandoned), and checked uploads that no message referenced within
+// UnattachedRetention. It returns how many it removed.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	now := s.a.Now()
 	var n int
 	err := pgx.BeginFunc(ctx, s.a.DB, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT id, object_key FROM attachments
 			WHERE delete_after <= $1 OR (state = 'pending' AND upload_expires_at <= $2)
-			ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED`,
-			now, now.Add(-CompleteGrace), sweepBatch)
+			OR (state = 'ready' AND message_id IS NULL AND upload_expires_at <= $3)
+			ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED`,
+			now, now.Add(-CompleteGrace), now.Add(-UnattachedRetention), sweepBatch)
 		if err != nil {
 			return fmt.Errorf("listing attachments to sweep: %w", err)
 		}
