@@ -38,11 +38,18 @@ const embedPage = `<!doctype html><html><body><p id="embed">embed room</p></body
 
 func startStack(t *testing.T) *stack {
 	t.Helper()
+	return startStackWithSocket(t, "")
+}
+
+// startStackWithSocket is startStack with the socket route proxied to the
+// upstream socketAddr (host:port) instead of a fixed answer.
+func startStackWithSocket(t *testing.T, socketAddr string) *stack {
+	t.Helper()
 	a := coretest.NewApp(t, nil)
 	s := &stack{core: coretest.StartCore(t, a), port: freePort(t)}
 	s.admin, s.ws, s.conv = newTenant(t, s.core)
 	s.edge = fmt.Sprintf("http://127.0.0.1:%d", s.port)
-	if err := caddy.Load(adapt(t, s.caddyfile(a.Config.Redis.URL)), true); err != nil {
+	if err := caddy.Load(adapt(t, s.caddyfile(a.Config.Redis.URL, socketAddr)), true); err != nil {
 		t.Fatalf("loading caddy: %v", err)
 	}
 	t.Cleanup(func() { _ = caddy.Stop() })
@@ -52,9 +59,13 @@ func startStack(t *testing.T) *stack {
 
 // caddyfile is the edge's configuration: the embed page, the embed API
 // routes proxied to the core, and a socket handshake endpoint.
-func (s *stack) caddyfile(redisURL string) string {
+func (s *stack) caddyfile(redisURL, socketAddr string) string {
 	dir := s.core.PKIDir
 	coreAddr := strings.TrimPrefix(s.core.URL, "https://")
+	socket := `respond "handshake ok" 200`
+	if socketAddr != "" {
+		socket = "reverse_proxy " + socketAddr
+	}
 	common := fmt.Sprintf(`core_url %s
 		tls_ca %s
 		tls_cert %s
@@ -99,11 +110,11 @@ http://:%[1]d {
 			%[2]s
 			embed_id {http.request.uri.query.embed}
 		}
-		respond "handshake ok" 200
+		%[8]s
 	}
 }
 `, s.port, common, embedPage, coreAddr, filepath.Join(dir, pki.CACert),
-		filepath.Join(dir, pki.EdgeCert), filepath.Join(dir, pki.EdgeKey))
+		filepath.Join(dir, pki.EdgeCert), filepath.Join(dir, pki.EdgeKey), socket)
 }
 
 // newTenant makes a tenant with an admin, a workspace and a conversation.
