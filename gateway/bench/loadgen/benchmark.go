@@ -25,6 +25,9 @@ func benchmark(ctx context.Context, o options) ([]Result, error) {
 			return results, err
 		}
 		res, err := measure(ctx, o.Config, keys, t)
+		if t.cleanup != nil {
+			t.cleanup()
+		}
 		if err != nil {
 			return results, err
 		}

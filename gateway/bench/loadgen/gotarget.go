@@ -3,9 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 )
 
 // goTarget describes the standalone Go edge of gateway/bench/goedge.
@@ -33,21 +31,4 @@ func (o options) serverEnv(port int, keys keyFiles) []string {
 		"KW_BENCH_PUBLIC_KEY=" + keys.Public, "KW_BENCH_PREFIX=" + o.Prefix,
 		"KW_BENCH_ISSUER=" + benchIssuer, "KW_BENCH_AUDIENCE=" + benchAudience,
 	}
-}
-
-// caddyTarget describes the edge binary running a Caddyfile that mounts the
-// kw_socketio module.
-func (o options) caddyTarget(t target, repo string, _ keyFiles) (target, error) {
-	bin := o.Caddy
-	if !filepath.IsAbs(bin) {
-		bin = filepath.Join(repo, bin)
-	}
-	out, err := exec.Command(bin, "list-modules").Output()
-	if err != nil {
-		return t, fmt.Errorf("listing the modules of %s: %w", bin, err)
-	}
-	if !strings.Contains(string(out), "kw_socketio") {
-		return t, fmt.Errorf("%s has no kw_socketio module yet: rebuild it with `make edge`", bin)
-	}
-	return t, fmt.Errorf("the caddy target is not wired to kw_socketio's Caddyfile yet")
 }

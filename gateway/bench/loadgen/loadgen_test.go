@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,11 +44,16 @@ func quickOptions(t *testing.T, targets ...string) options {
 	return o
 }
 
-// TestQuickRunMeasuresBothServers runs the harness's quick mode against the
-// Node baseline and the Go gateway and checks that every figure it reports
-// was really measured.
-func TestQuickRunMeasuresBothServers(t *testing.T) {
+// TestQuickRunMeasuresEveryServer runs the harness's quick mode against the
+// Node baseline, the Go gateway and, when bin/caddy has kw_socketio, the
+// edge, and checks that every figure it reports was really measured.
+func TestQuickRunMeasuresEveryServer(t *testing.T) {
 	o := quickOptions(t, "node", "go")
+	if hasSocketIO(filepath.Join(o.Repo, o.Caddy)) {
+		o.Targets = append(o.Targets, "caddy")
+	} else {
+		t.Log("bin/caddy has no kw_socketio module (run `make edge`): the caddy target is not measured")
+	}
 	if _, err := os.Stat(filepath.Join(o.Repo, "gateway/bench/node/node_modules")); err != nil {
 		t.Fatalf("run `npm ci` in gateway/bench/node first: %v", err)
 	}
@@ -71,6 +77,12 @@ func TestQuickRunMeasuresBothServers(t *testing.T) {
 			checkSane(t, o, r)
 		})
 	}
+}
+
+// hasSocketIO reports whether the edge binary bin has kw_socketio.
+func hasSocketIO(bin string) bool {
+	out, err := exec.Command(bin, "list-modules").Output()
+	return err == nil && strings.Contains(string(out), "kw_socketio")
 }
 
 // checkSane fails unless r is a complete, plausible measurement.

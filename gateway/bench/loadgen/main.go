@@ -93,8 +93,10 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.Repo, "repo", ".", "repository root")
 	fs.StringVar(&o.Caddy, "caddy", "bin/caddy", "edge binary with the kw_socketio module")
 	fs.StringVar(&o.GoEdge, "goedge", "bin/kwbench-goedge", "the standalone Go edge (gateway/bench/goedge)")
-	fs.StringVar(&o.Profiles, "profiles", "", "save the go target's heap and CPU profiles in this folder")
-	fs.StringVar(&o.Pprof, "pprof", "127.0.0.1:16060", "loopback address of the go target's pprof server (with -profiles)")
+	fs.StringVar(&o.Profiles, "profiles", "",
+		"save the go and caddy targets' heap and CPU profiles in this folder")
+	fs.StringVar(&o.Pprof, "pprof", "127.0.0.1:16060",
+		"loopback address of the go and caddy targets' pprof server (with -profiles)")
 	fs.StringVar(&o.JSONOut, "json", "", "also write the results as JSON to this file")
 	if err := fs.Parse(args); err != nil {
 		return o, err

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"sort"
 	"time"
 )
@@ -22,8 +24,8 @@ type Config struct {
 	RedisURL    string
 	Prefix      string // Redis channel prefix of the adapters
 	TmpDir      string
-	Profiles    string // folder for the go target's profiles; empty: none
-	Pprof       string // loopback address of the go target's pprof server
+	Profiles    string // folder for the Go targets' profiles; empty: none
+	Pprof       string // loopback address of the Go targets' pprof server
 }
 
 // Result holds what one target measured.
@@ -72,8 +74,12 @@ func measure(ctx context.Context, cfg Config, keys keyFiles, t target) (Result, 
 	}
 	defer pub.close()
 	r := &run{cfg: cfg, keys: keys, srv: srv, pub: pub, res: Result{Target: t.Name}}
-	if t.Name == "go" && cfg.Profiles != "" {
-		r.prof = &profiler{addr: cfg.Pprof, dir: cfg.Profiles}
+	if t.Name != "node" && cfg.Profiles != "" {
+		dir := filepath.Join(cfg.Profiles, t.Name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return Result{}, fmt.Errorf("creating the profile folder: %w", err)
+		}
+		r.prof = &profiler{addr: cfg.Pprof, dir: dir}
 	}
 	url := fmt.Sprintf("ws://127.0.0.1:%d/socket.io/", t.Port)
 	if err := r.steps(ctx, url); err != nil {

@@ -24,6 +24,8 @@ type target struct {
 	Env  []string // added to the environment
 	Port int      // loopback port it listens on
 	Log  string   // file receiving its stdout and stderr
+
+	cleanup func() // stops what the target needs beside it; may be nil
 }
 
 // server is a running target.
