@@ -71,7 +71,7 @@ func load(t *testing.T, sites map[int]string) {
 	var b strings.Builder
 	b.WriteString("{\n\tadmin off\n\tpersist_config off\n\tauto_https off\n}\n")
 	for port, body := range sites {
-		fmt.Fprintf(&b, "http://127.0.0.1:%d {\n\t%s\n}\n", port, body)
+		fmt.Fprintf(&b, "http://127.0.0.1:%d {\n\tbind 127.0.0.1\n\t%s\n}\n", port, body)
 	}
 	cfg, err := adapt(t, b.String())
 	if err != nil {

@@ -101,18 +101,26 @@ func (p *Process) Next(t testing.TB) Result {
 	return nil
 }
 
-// Wait waits for the program to end and returns its last JSON line.
+// Wait waits for the program to end and returns its last JSON line. The
+// test fails if the program failed.
 func (p *Process) Wait(t testing.TB) Result {
+	t.Helper()
+	res, err := p.Outcome(t)
+	if err != nil {
+		t.Fatalf("e2e: node failed: %v; result %v; stderr: %s", err, res, p.errb.String())
+	}
+	return res
+}
+
+// Outcome waits for the program to end and returns its last JSON line and
+// its exit error, for scenarios expected to fail.
+func (p *Process) Outcome(t testing.TB) (Result, error) {
 	t.Helper()
 	for line := range p.lines {
 		p.last = line
 	}
 	err := p.cmd.Wait()
-	res := decode(t, p.last)
-	if err != nil {
-		t.Fatalf("e2e: node failed: %v; result %v; stderr: %s", err, res, p.errb.String())
-	}
-	return res
+	return decode(t, p.last), err
 }
 
 func decode(t testing.TB, line string) Result {
