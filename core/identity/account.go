@@ -72,8 +72,10 @@ func (s *Service) handlePassword(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, errWeakPassword.WithDetail(err.Error()))
 		return
 	}
-	_, err = s.login(r.Context(), loginRequest{Tenant: ten, Email: me.User.Email,
-		Password: req.Current}, clientIP(r), r.UserAgent(), w)
+	_, err = s.login(r.Context(), loginRequest{
+		Tenant: ten, Email: me.User.Email,
+		Password: req.Current,
+	}, clientIP(r), r.UserAgent(), w)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -111,8 +113,10 @@ func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, meResponse{User: me.User, TenantSlug: slug,
-		SessionID: me.Session.ID})
+	writeJSON(w, http.StatusOK, meResponse{
+		User: me.User, TenantSlug: slug,
+		SessionID: me.Session.ID,
+	})
 }
 
 type sessionView struct {

@@ -86,20 +86,26 @@ func TestAdminCreatesUsersAndChangesRoles(t *testing.T) {
 		409, "user-exists")
 	expect(t, create(admin.Identity(), map[string]string{"email": "o@" + e.slug, "role": "owner"}),
 		403, "owner-only")
-	expect(t, create(admin.Identity(), map[string]string{"email": "w@" + e.slug, "role": "member",
-		"password": "short"}), 422, "password-policy")
+	expect(t, create(admin.Identity(), map[string]string{
+		"email": "w@" + e.slug, "role": "member",
+		"password": "short",
+	}), 422, "password-policy")
 	expect(t, create(admin.Identity(), map[string]string{"email": "nope", "role": "member"}),
 		400, "bad-request")
-	withPw := create(admin.Identity(), map[string]string{"email": "given@" + e.slug, "role": "guest",
-		"password": "a long enough passphrase"})
+	withPw := create(admin.Identity(), map[string]string{
+		"email": "given@" + e.slug, "role": "guest",
+		"password": "a long enough passphrase",
+	})
 	expect(t, withPw, 201, "")
 	if _, shown := withPw.json["password"]; shown {
 		t.Fatal("a given password was echoed")
 	}
 
 	setRole := func(as *coretest.Identity, id, role string) answer {
-		return e.do(t, req{method: "PATCH", path: "/api/v1/users/" + id, id: as,
-			body: map[string]string{"role": role}})
+		return e.do(t, req{
+			method: "PATCH", path: "/api/v1/users/" + id, id: as,
+			body: map[string]string{"role": role},
+		})
 	}
 	expect(t, setRole(admin.Identity(), newID, "admin"), 200, "")
 	expect(t, setRole(admin.Identity(), newID, "owner"), 403, "owner-only")
@@ -120,8 +126,10 @@ func TestAdminRevokesAUsersSessions(t *testing.T) {
 	e := newEnv(t)
 	member := identitytest.NewUser(t, e.a, e.slug, identity.RoleMember)
 	login := e.nativeLogin(t, member)
-	got := e.do(t, req{method: "POST", path: "/api/v1/users/" + member.ID + "/revoke-sessions",
-		id: e.owner.Identity()})
+	got := e.do(t, req{
+		method: "POST", path: "/api/v1/users/" + member.ID + "/revoke-sessions",
+		id: e.owner.Identity(),
+	})
 	expect(t, got, 200, "")
 	if got.json["revoked"] != float64(2) {
 		t.Fatalf("revoked: %s", got.body)

@@ -13,18 +13,28 @@ func TestAuditRecordsWhoWhatWhenAndWhere(t *testing.T) {
 	member := identitytest.NewUser(t, e.a, e.slug, identity.RoleMember)
 	h := map[string]string{"X-Forwarded-For": "203.0.113.7", "User-Agent": "audit-test/1.0"}
 	body := func(pw string) map[string]string {
-		return map[string]string{"tenant": e.slug, "email": member.Email, "password": pw,
-			"client": identity.ClientNative}
+		return map[string]string{
+			"tenant": e.slug, "email": member.Email, "password": pw,
+			"client": identity.ClientNative,
+		}
 	}
-	expect(t, e.do(t, req{method: "POST", path: "/api/v1/auth/login", header: h,
-		body: body("wrong password")}), 401, "invalid-credentials")
-	login := e.do(t, req{method: "POST", path: "/api/v1/auth/login", header: h,
-		body: body(member.Password)})
+	expect(t, e.do(t, req{
+		method: "POST", path: "/api/v1/auth/login", header: h,
+		body: body("wrong password"),
+	}), 401, "invalid-credentials")
+	login := e.do(t, req{
+		method: "POST", path: "/api/v1/auth/login", header: h,
+		body: body(member.Password),
+	})
 	expect(t, login, 200, "")
-	expect(t, e.do(t, req{method: "POST", path: "/api/v1/auth/logout", header: h,
-		id: idOf(member, login)}), 204, "")
-	expect(t, e.do(t, req{method: "POST", path: "/api/v1/users/" + member.ID + "/revoke-sessions",
-		id: e.owner.Identity(), header: h}), 200, "")
+	expect(t, e.do(t, req{
+		method: "POST", path: "/api/v1/auth/logout", header: h,
+		id: idOf(member, login),
+	}), 204, "")
+	expect(t, e.do(t, req{
+		method: "POST", path: "/api/v1/users/" + member.ID + "/revoke-sessions",
+		id: e.owner.Identity(), header: h,
+	}), 200, "")
 
 	got := e.do(t, req{method: "GET", path: "/api/v1/audit", id: e.owner.Identity()})
 	expect(t, got, 200, "")
@@ -107,16 +117,20 @@ func TestUsersListAndEndTheirOwnSessions(t *testing.T) {
 	if current != 1 {
 		t.Fatalf("%d current sessions", current)
 	}
-	expect(t, e.do(t, req{method: "DELETE", path: "/api/v1/me/sessions/" + there.str("session_id"),
-		id: idOf(e.owner, here)}), 204, "")
+	expect(t, e.do(t, req{
+		method: "DELETE", path: "/api/v1/me/sessions/" + there.str("session_id"),
+		id: idOf(e.owner, here),
+	}), 204, "")
 	expect(t, e.refresh(t, there.str("refresh_token")), 401, "invalid-refresh-token")
 	if !e.announced(t, there.str("session_id")) {
 		t.Fatal("not announced")
 	}
 	// Another user's session of the same tenant is not the caller's to end.
 	peer := identitytest.NewUser(t, e.a, e.slug, identity.RoleMember)
-	expect(t, e.do(t, req{method: "DELETE", path: "/api/v1/me/sessions/" + peer.SessionID,
-		id: idOf(e.owner, here)}), 404, "not-found")
+	expect(t, e.do(t, req{
+		method: "DELETE", path: "/api/v1/me/sessions/" + peer.SessionID,
+		id: idOf(e.owner, here),
+	}), 404, "not-found")
 	got = e.do(t, req{method: "GET", path: "/api/v1/me/sessions", id: idOf(e.owner, here)})
 	if n := len(got.json["sessions"].([]any)); n != 2 {
 		t.Fatalf("%d sessions after the delete, want 2", n)

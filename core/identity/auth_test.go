@@ -45,8 +45,10 @@ func TestLoginGivesBrowsersAStrictCookie(t *testing.T) {
 		t.Fatal("a browser login put the refresh token in the body")
 	}
 	raw := got.header.Get("Set-Cookie")
-	for _, attr := range []string{"HttpOnly", "Secure", "SameSite=Strict",
-		"Path=" + identity.RefreshPath, identity.RefreshCookie + "=kwrt_"} {
+	for _, attr := range []string{
+		"HttpOnly", "Secure", "SameSite=Strict",
+		"Path=" + identity.RefreshPath, identity.RefreshCookie + "=kwrt_",
+	} {
 		if !strings.Contains(raw, attr) {
 			t.Errorf("Set-Cookie %q lacks %s", raw, attr)
 		}
@@ -75,8 +77,10 @@ func TestBrowserRefreshRefusesCrossSiteRequests(t *testing.T) {
 	if next == nil || next.Value == ck.Value || got.str("access_token") == "" {
 		t.Fatalf("browser refresh did not rotate the cookie: %v", got.header)
 	}
-	got = e.do(t, req{method: "POST", path: identity.RefreshPath, cookie: next,
-		header: map[string]string{"Sec-Fetch-Site": "same-origin", identity.CSRFHeader: identity.CSRFValue}})
+	got = e.do(t, req{
+		method: "POST", path: identity.RefreshPath, cookie: next,
+		header: map[string]string{"Sec-Fetch-Site": "same-origin", identity.CSRFHeader: identity.CSRFValue},
+	})
 	expect(t, got, 200, "")
 }
 
@@ -85,8 +89,10 @@ func TestAccessTokenIsNotARefreshTokenNorTheReverse(t *testing.T) {
 	login := e.nativeLogin(t, e.owner)
 	expect(t, e.refresh(t, login.str("access_token")), 401, "invalid-refresh-token")
 	ck := &http.Cookie{Name: identity.RefreshCookie, Value: login.str("access_token")}
-	got := e.do(t, req{method: "POST", path: identity.RefreshPath, cookie: ck,
-		header: map[string]string{"Sec-Fetch-Site": "same-origin", identity.CSRFHeader: identity.CSRFValue}})
+	got := e.do(t, req{
+		method: "POST", path: identity.RefreshPath, cookie: ck,
+		header: map[string]string{"Sec-Fetch-Site": "same-origin", identity.CSRFHeader: identity.CSRFValue},
+	})
 	expect(t, got, 401, "invalid-refresh-token")
 	if _, err := tokens.New(e.a).VerifyAccess(context.Background(), login.str("refresh_token")); err == nil {
 		t.Fatal("a refresh token was accepted as an access token")
@@ -98,8 +104,10 @@ func TestLoginValidatesInput(t *testing.T) {
 	cases := map[string]any{
 		"missing password": map[string]string{"tenant": e.slug, "email": e.owner.Email},
 		"unknown field":    map[string]string{"tenant": e.slug, "email": "a@b", "password": "x", "admin": "1"},
-		"bad client": map[string]string{"tenant": e.slug, "email": "a@b", "password": "x",
-			"client": "robot"},
+		"bad client": map[string]string{
+			"tenant": e.slug, "email": "a@b", "password": "x",
+			"client": "robot",
+		},
 	}
 	for name, body := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -39,14 +39,18 @@ func Bootstrap(ctx context.Context, a *app.App, slug, name, email, pw string) (
 		if ten, err = CreateTenant(ctx, tx, slug, name); err != nil {
 			return err
 		}
-		if u, err = CreateUser(ctx, tx, ten.ID, NewUser{Email: email, Role: RoleOwner,
-			Password: pw}); err != nil {
+		if u, err = CreateUser(ctx, tx, ten.ID, NewUser{
+			Email: email, Role: RoleOwner,
+			Password: pw,
+		}); err != nil {
 			return err
 		}
 		d, _ := json.Marshal(map[string]string{"slug": slug, "owner_email": email})
-		return audit.Write(ctx, tx, audit.Entry{TenantID: ten.ID, ActorID: u.ID,
+		return audit.Write(ctx, tx, audit.Entry{
+			TenantID: ten.ID, ActorID: u.ID,
 			Action: audit.TenantBootstrapped, TargetType: "tenant", TargetID: ten.ID,
-			UserAgent: "kwcore bootstrap", Details: d, CreatedAt: a.Now()})
+			UserAgent: "kwcore bootstrap", Details: d, CreatedAt: a.Now(),
+		})
 	})
 	if err != nil {
 		return Tenant{}, User{}, "", err
@@ -63,7 +67,9 @@ func RotateSigningKey(ctx context.Context, a *app.App) (string, error) {
 		return "", err
 	}
 	d, _ := json.Marshal(map[string]string{"kid": kid})
-	err = audit.Write(ctx, a.DB, audit.Entry{Action: audit.KeyRotated, TargetType: "signing_key",
-		TargetID: kid, UserAgent: "kwcore keys rotate", Details: d, CreatedAt: a.Now()})
+	err = audit.Write(ctx, a.DB, audit.Entry{
+		Action: audit.KeyRotated, TargetType: "signing_key",
+		TargetID: kid, UserAgent: "kwcore keys rotate", Details: d, CreatedAt: a.Now(),
+	})
 	return kid, err
 }

@@ -20,14 +20,18 @@ const (
 )
 
 func (s *Service) refreshCookie(raw string, expires time.Time) *http.Cookie {
-	return &http.Cookie{Name: RefreshCookie, Value: raw, Path: RefreshPath, Expires: expires,
+	return &http.Cookie{
+		Name: RefreshCookie, Value: raw, Path: RefreshPath, Expires: expires,
 		MaxAge: int(expires.Sub(s.a.Now()).Seconds()), HttpOnly: true, Secure: true,
-		SameSite: http.SameSiteStrictMode}
+		SameSite: http.SameSiteStrictMode,
+	}
 }
 
 func clearRefreshCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: RefreshCookie, Value: "", Path: RefreshPath, MaxAge: -1,
-		HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{
+		Name: RefreshCookie, Value: "", Path: RefreshPath, MaxAge: -1,
+		HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode,
+	})
 }
 
 // sameOrigin reports whether a browser request comes from the product's

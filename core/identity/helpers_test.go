@@ -118,7 +118,8 @@ func expect(t *testing.T, got answer, status int, problemSlug string) {
 func (e *env) login(t *testing.T, tenant, email, pw, client string) answer {
 	t.Helper()
 	return e.do(t, req{method: "POST", path: "/api/v1/auth/login", body: map[string]string{
-		"tenant": tenant, "email": email, "password": pw, "client": client}})
+		"tenant": tenant, "email": email, "password": pw, "client": client,
+	}})
 }
 
 // nativeLogin logs u in as a native client and returns the answer.
@@ -131,8 +132,10 @@ func (e *env) nativeLogin(t *testing.T, u identitytest.User) answer {
 
 func (e *env) refresh(t *testing.T, token string) answer {
 	t.Helper()
-	return e.do(t, req{method: "POST", path: "/api/v1/auth/refresh",
-		body: map[string]string{"refresh_token": token}})
+	return e.do(t, req{
+		method: "POST", path: "/api/v1/auth/refresh",
+		body: map[string]string{"refresh_token": token},
+	})
 }
 
 // idOf returns the identity headers the edge would set for a login answer.

@@ -152,9 +152,11 @@ func (s *Service) audit(r *http.Request, tenantID, actorID, action, targetType, 
 func (s *Service) auditAt(ctx context.Context, tenantID, actorID, action, targetType,
 	targetID, ip, ua string, details json.RawMessage,
 ) {
-	err := audit.Write(ctx, s.a.DB, audit.Entry{TenantID: tenantID, ActorID: actorID,
+	err := audit.Write(ctx, s.a.DB, audit.Entry{
+		TenantID: tenantID, ActorID: actorID,
 		Action: action, TargetType: targetType, TargetID: targetID, IP: ip, UserAgent: ua,
-		Details: details, CreatedAt: s.a.Now()})
+		Details: details, CreatedAt: s.a.Now(),
+	})
 	if err != nil {
 		s.a.Log.Error("writing audit entry", "action", action, "error", err)
 	}

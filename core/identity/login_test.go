@@ -69,10 +69,14 @@ func TestLoginThrottlePerAccount(t *testing.T) {
 	e := newEnv(t)
 	u := identitytest.NewUser(t, e.a, e.slug, identity.RoleMember)
 	fromIP := func(i int, pw string) answer {
-		return e.do(t, req{method: "POST", path: "/api/v1/auth/login",
+		return e.do(t, req{
+			method: "POST", path: "/api/v1/auth/login",
 			header: map[string]string{"X-Forwarded-For": fmt.Sprintf("198.51.100.%d", i)},
-			body: map[string]string{"tenant": e.slug, "email": u.Email, "password": pw,
-				"client": identity.ClientNative}})
+			body: map[string]string{
+				"tenant": e.slug, "email": u.Email, "password": pw,
+				"client": identity.ClientNative,
+			},
+		})
 	}
 	for i := range identity.ThrottleFree {
 		expect(t, fromIP(i, "wrong guess"), 401, "invalid-credentials")

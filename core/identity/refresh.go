@@ -148,9 +148,11 @@ func (s *Service) revokeReused(ctx context.Context, tx pgx.Tx, sess Session, gen
 		WHERE session_id = $1`, sess.ID, now); err != nil {
 		return fmt.Errorf("retiring refresh family: %w", err)
 	}
-	err := audit.Write(ctx, tx, audit.Entry{TenantID: sess.TenantID, Action: audit.RefreshReuse,
+	err := audit.Write(ctx, tx, audit.Entry{
+		TenantID: sess.TenantID, Action: audit.RefreshReuse,
 		TargetType: "session", TargetID: sess.ID, CreatedAt: now, IP: ip, UserAgent: ua,
-		Details: []byte(fmt.Sprintf(`{"user_id":%q,"generation":%d}`, sess.UserID, gen))})
+		Details: []byte(fmt.Sprintf(`{"user_id":%q,"generation":%d}`, sess.UserID, gen)),
+	})
 	if err != nil {
 		return err
 	}

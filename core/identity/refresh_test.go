@@ -94,8 +94,10 @@ func TestRefreshReuseRevokesTheFamily(t *testing.T) {
 		t.Fatalf("announcement %+v", m)
 	}
 	// And the audit log says so.
-	got := e.do(t, req{method: "GET", path: "/api/v1/audit?action=refresh.reuse_detected",
-		id: identityFor(e, e.nativeLogin(t, e.owner))})
+	got := e.do(t, req{
+		method: "GET", path: "/api/v1/audit?action=refresh.reuse_detected",
+		id: identityFor(e, e.nativeLogin(t, e.owner)),
+	})
 	expect(t, got, 200, "")
 	entries, _ := got.json["entries"].([]any)
 	if len(entries) != 1 || entries[0].(map[string]any)["target_id"] != sid {
@@ -170,8 +172,10 @@ func TestRefreshAfterPasswordChangeFails(t *testing.T) {
 	e := newEnv(t)
 	here, other := e.nativeLogin(t, e.owner), e.nativeLogin(t, e.owner)
 	change := func(cur, next string) answer {
-		return e.do(t, req{method: "POST", path: "/api/v1/auth/password", id: idOf(e.owner, here),
-			body: map[string]string{"current_password": cur, "new_password": next}})
+		return e.do(t, req{
+			method: "POST", path: "/api/v1/auth/password", id: idOf(e.owner, here),
+			body: map[string]string{"current_password": cur, "new_password": next},
+		})
 	}
 	expect(t, change("wrong password!", "a brand new passphrase"), 401, "invalid-credentials")
 	expect(t, change(e.owner.Password, "short"), 422, "password-policy")

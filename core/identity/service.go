@@ -36,8 +36,10 @@ func NewService(a *app.App) *Service {
 	// generated password is within the length limit.
 	pw, _ := password.Generate()
 	h, _ := password.Hash(pw)
-	return &Service{a: a, Issuer: tokens.New(a), dummyHash: h,
-		throttle: &throttle{rdb: a.Redis, now: func() time.Time { return a.Now() }}}
+	return &Service{
+		a: a, Issuer: tokens.New(a), dummyHash: h,
+		throttle: &throttle{rdb: a.Redis, now: func() time.Time { return a.Now() }},
+	}
 }
 
 // Issued is what a login or a refresh hands the client.

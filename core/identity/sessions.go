@@ -71,9 +71,11 @@ func (s *Service) createSession(ctx context.Context, db DB, u User, ip, ua strin
 ) {
 	now := s.a.Now()
 	t := s.a.Config.Tokens
-	sess := Session{TenantID: u.TenantID, UserID: u.ID, CreatedAt: now, LastSeenAt: now,
+	sess := Session{
+		TenantID: u.TenantID, UserID: u.ID, CreatedAt: now, LastSeenAt: now,
 		IdleExpiresAt: now.Add(t.RefreshIdleTTL), AbsoluteExpiresAt: now.Add(t.RefreshAbsoluteTTL),
-		IP: ip, UserAgent: trim(ua, 512)}
+		IP: ip, UserAgent: trim(ua, 512),
+	}
 	err := db.QueryRow(ctx, `INSERT INTO sessions (tenant_id, user_id, created_at, last_seen_at,
 		idle_expires_at, absolute_expires_at, ip, user_agent) VALUES ($1, $2, $3, $3, $4, $5, $6, $7)
 		RETURNING id`, sess.TenantID, sess.UserID, now, sess.IdleExpiresAt, sess.AbsoluteExpiresAt,

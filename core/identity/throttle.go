@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -39,7 +40,7 @@ func throttleKey(tenantSlug, email string) string {
 // wait returns how long the account must wait before its next attempt.
 func (t *throttle) wait(ctx context.Context, key string) (time.Duration, error) {
 	v, err := t.rdb.HGet(ctx, key, "next").Result()
-	if err == redis.Nil {
+	if errors.Is(err, redis.Nil) {
 		return 0, nil
 	}
 	if err != nil {

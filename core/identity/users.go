@@ -37,6 +37,8 @@ func (s *Service) handleListUsers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// createUserRequest is the body of POST /api/v1/users; it has NewUser's
+// fields.
 type createUserRequest struct {
 	Email       string `json:"email"`
 	DisplayName string `json:"display_name"`
@@ -70,8 +72,7 @@ func (s *Service) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, errWeakPassword.WithDetail(err.Error()))
 		return
 	}
-	u, err := CreateUser(r.Context(), s.a.DB, me.User.TenantID, NewUser{Email: req.Email,
-		DisplayName: req.DisplayName, Role: req.Role, Password: req.Password})
+	u, err := CreateUser(r.Context(), s.a.DB, me.User.TenantID, NewUser(req))
 	if errors.Is(err, ErrExists) {
 		problem.Write(w, errUserExists)
 		return

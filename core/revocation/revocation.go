@@ -13,6 +13,7 @@ package revocation
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -90,8 +91,10 @@ func Publish(ctx context.Context, rdb redis.UniversalClient, kind, id, iss strin
 		return fmt.Errorf("encoding revocation: %w", err)
 	}
 	// GT: a later revocation of the same id never shortens an earlier one.
-	if err := rdb.ZAddGT(ctx, set, redis.Z{Score: float64(msg.Until),
-		Member: Member(kind, id, iss)}).Err(); err != nil {
+	if err := rdb.ZAddGT(ctx, set, redis.Z{
+		Score:  float64(msg.Until),
+		Member: Member(kind, id, iss),
+	}).Err(); err != nil {
 		return fmt.Errorf("recording %s revocation in redis: %w", kind, err)
 	}
 	// Pruning uses the wall clock: it only drops entries whose time has passed.
@@ -115,7 +118,7 @@ func Revoked(ctx context.Context, rdb redis.UniversalClient, kind, id, iss strin
 		return false, fmt.Errorf("reading revocation: unknown kind %q", kind)
 	}
 	score, err := rdb.ZScore(ctx, set, Member(kind, id, iss)).Result()
-	if err == redis.Nil {
+	if errors.Is(err, redis.Nil) {
 		return false, nil
 	}
 	if err != nil {

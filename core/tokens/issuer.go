@@ -119,8 +119,10 @@ func (i *Issuer) Sign(ctx context.Context, typ string, claims jwt.MapClaims) (st
 		return "", fmt.Errorf("signing a token: lifetime over KW_SIGNED_TOKEN_MAX_TTL (%s)",
 			i.a.Config.Tokens.SignedMaxTTL)
 	}
-	c := jwt.MapClaims{"iss": i.a.Config.Tokens.Issuer, "iat": now.Unix(), "nbf": now.Unix(),
-		"jti": uuid.NewString()}
+	c := jwt.MapClaims{
+		"iss": i.a.Config.Tokens.Issuer, "iat": now.Unix(), "nbf": now.Unix(),
+		"jti": uuid.NewString(),
+	}
 	for k, v := range claims {
 		c[k] = v
 	}

@@ -36,8 +36,10 @@ func (i *Issuer) PublicKeys(ctx context.Context) (JWKS, error) {
 		if k.PublishUntil != nil && !k.PublishUntil.After(i.a.Now()) {
 			continue
 		}
-		out.Keys = append(out.Keys, JWK{Kty: "OKP", Crv: "Ed25519", Alg: "EdDSA", Use: "sig",
-			Kid: k.Kid, X: base64.RawURLEncoding.EncodeToString(k.Public)})
+		out.Keys = append(out.Keys, JWK{
+			Kty: "OKP", Crv: "Ed25519", Alg: "EdDSA", Use: "sig",
+			Kid: k.Kid, X: base64.RawURLEncoding.EncodeToString(k.Public),
+		})
 	}
 	return out, nil
 }

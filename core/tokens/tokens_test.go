@@ -184,8 +184,10 @@ func TestVerifyRefusesBadTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	embed, err := iss.Sign(ctx, tokens.TypeEmbed, jwt.MapClaims{"emb": "e", "tid": "t",
-		"exp": clk.Now().Add(time.Minute).Unix()})
+	embed, err := iss.Sign(ctx, tokens.TypeEmbed, jwt.MapClaims{
+		"emb": "e", "tid": "t",
+		"exp": clk.Now().Add(time.Minute).Unix(),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,8 +206,10 @@ func TestVerifyRefusesBadTokens(t *testing.T) {
 	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString(
 		[]byte(`{"sub":"admin","sid":"s","tid":"t","iss":"`+a.Config.Tokens.Issuer+`"}`)) + "." + parts[2]
 	now := clk.Now().Unix()
-	claims := jwt.MapClaims{"iss": a.Config.Tokens.Issuer, "aud": a.Config.Tokens.Audience,
-		"sub": "u", "sid": "s", "tid": "t", "iat": now, "exp": now + 60, "jti": "j"}
+	claims := jwt.MapClaims{
+		"iss": a.Config.Tokens.Issuer, "aud": a.Config.Tokens.Audience,
+		"sub": "u", "sid": "s", "tid": "t", "iat": now, "exp": now + 60, "jti": "j",
+	}
 	cases := map[string]string{
 		"tampered payload":       tampered,
 		"foreign key":            forge("at+jwt", claims, foreign, jwt.SigningMethodEdDSA),

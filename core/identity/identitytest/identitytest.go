@@ -40,8 +40,10 @@ type User struct {
 
 // Identity returns the identity headers the edge sets for u's access token.
 func (u User) Identity() *caller.Caller {
-	return &caller.Caller{Auth: caller.AuthToken, UserID: u.ID, TenantID: u.TenantID,
-		SessionID: u.SessionID}
+	return &caller.Caller{
+		Auth: caller.AuthToken, UserID: u.ID, TenantID: u.TenantID,
+		SessionID: u.SessionID,
+	}
 }
 
 // Password is the password NewUser gives every user.
@@ -60,8 +62,10 @@ func NewUser(t testing.TB, a *app.App, tenantSlug, role string) User {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	email := role + "-" + hex.EncodeToString(b) + "@" + tenantSlug + ".test"
-	u, err := identity.CreateUser(ctx, a.DB, ten.ID, identity.NewUser{Email: email, Role: role,
-		Password: Password})
+	u, err := identity.CreateUser(ctx, a.DB, ten.ID, identity.NewUser{
+		Email: email, Role: role,
+		Password: Password,
+	})
 	if err != nil {
 		t.Fatalf("identitytest: user: %v", err)
 	}
@@ -69,8 +73,10 @@ func NewUser(t testing.TB, a *app.App, tenantSlug, role string) User {
 	if err != nil {
 		t.Fatalf("identitytest: session: %v", err)
 	}
-	return User{User: u, Tenant: ten, Password: Password, SessionID: iss.Session.ID,
-		Token: iss.AccessToken, RefreshToken: iss.RefreshToken}
+	return User{
+		User: u, Tenant: ten, Password: Password, SessionID: iss.Session.ID,
+		Token: iss.AccessToken, RefreshToken: iss.RefreshToken,
+	}
 }
 
 // Tenant returns the tenant with slug, creating it if it does not exist.
