@@ -1,0 +1,108 @@
+package ratelimit
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "github.com/kernelwork/kernelwork/caddy-modules/embed" // the root Caddyfile uses kw_embed
+	"github.com/kernelwork/kernelwork/core/coretest"
+)
+
+// TestRootCaddyfileLimitsAuthAndAPI adapts the repository's Caddyfile and
+// checks that its kw_rate_limit zones cover login, refresh, password
+// changes and resets, the embed API, the public API and socket handshakes,
+// with auth routes failing closed.
+func TestRootCaddyfileLimitsAuthAndAPI(t *testing.T) {
+	root := coretest.RepoRoot(t)
+	t.Setenv("KW_REDIS_URL", "redis://127.0.0.1:16379/0")
+	t.Setenv("KW_PKI_DIR", t.TempDir())
+	src, err := os.ReadFile(filepath.Join(root, "Caddyfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := adapt(t, string(src))
+	rl, rp := strings.Index(string(cfg), `"handler":"kw_rate_limit"`),
+		strings.Index(string(cfg), `"handler":"reverse_proxy"`)
+	if rl < 0 || rp < 0 || rl > rp {
+		t.Fatalf("kw_rate_limit (at %d) must come before every reverse_proxy (first at %d)", rl, rp)
+	}
+	h := findRateLimit(t, cfg)
+	for _, z := range h.Zones {
+		if err := z.provision(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.Validate(); err != nil {
+		t.Fatalf("root Caddyfile's kw_rate_limit: %v", err)
+	}
+	cases := []struct {
+		path, zone string
+		failOpen   bool
+	}{
+		{"/api/v1/auth/login", "auth_login_ip", false},
+		{"/API/v1//auth/login/", "auth_login_ip", false},
+		{"/api/v1/auth/password", "auth_login_ip", false},
+		{"/api/v1/auth/password-reset", "auth_login_ip", false},
+		{"/api/v1/auth/refresh", "auth_refresh_ip", false},
+		{"/api/v1/embeds/x/token", "embed_ip", false},
+		{"/api/v1/conversations", "api_ip", true},
+		{"/api/v1/conversations", "api_credential", true},
+		{"/socket.io/", "socket_ip", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.path+" "+tc.zone, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "http://edge.test"+tc.path, nil)
+			for _, z := range h.Zones {
+				if z.Name == tc.zone {
+					if !z.covers(r) || (z.OnStoreError == FailOpen) != tc.failOpen {
+						t.Fatalf("zone %s: covers %v, on_store_error %s", z.Name, z.covers(r), z.OnStoreError)
+					}
+					return
+				}
+			}
+			t.Fatalf("no zone %s", tc.zone)
+		})
+	}
+}
+
+// findRateLimit returns the first kw_rate_limit handler in a Caddy JSON
+// config.
+func findRateLimit(t *testing.T, cfg []byte) *Handler {
+	t.Helper()
+	var doc any
+	if err := json.Unmarshal(cfg, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var found map[string]any
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if x["handler"] == "kw_rate_limit" && found == nil {
+				found = x
+			}
+			for _, c := range x {
+				walk(c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(doc)
+	if found == nil {
+		t.Fatal("the root Caddyfile has no kw_rate_limit handler")
+	}
+	b, _ := json.Marshal(found)
+	h := new(Handler)
+	if err := json.Unmarshal(b, h); err != nil {
+		t.Fatal(err)
+	}
+	h.applyDefaults()
+	return h
+}
