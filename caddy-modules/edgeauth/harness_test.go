@@ -161,3 +161,23 @@ func identityHeaders(h http.Header) map[string][]string {
 	}
 	return out
 }
+
+// callBody is call with a JSON body.
+func callBody(t testing.TB, method, url, body string, headers [][2]string) (int, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for _, h := range headers {
+		req.Header[h[0]] = append(req.Header[h[0]], h[1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, out
+}

@@ -57,14 +57,14 @@ func stripIdentity(h http.Header) {
 	}
 }
 
-// identity is what the edge asserts about a caller.
-type identity struct {
+// assertion is what the edge asserts about a caller.
+type assertion struct {
 	auth, user, tenant, session, keyID string
 	scopes                             []string
 }
 
 // set writes id as the edge's own identity headers.
-func (id identity) set(h http.Header) {
+func (id assertion) set(h http.Header) {
 	h.Set(HeaderAuth, id.auth)
 	for name, v := range map[string]string{HeaderUser: id.user, HeaderTenant: id.tenant,
 		HeaderSession: id.session, HeaderKeyID: id.keyID} {

@@ -45,13 +45,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 
 // authenticate returns the caller's identity: anonymous on a public path,
 // else from the request's one credential.
-func (h *Handler) authenticate(r *http.Request) (identity, error) {
+func (h *Handler) authenticate(r *http.Request) (assertion, error) {
 	if len(h.public) > 0 && h.public.Match(r) {
-		return identity{auth: "anonymous"}, nil
+		return assertion{auth: "anonymous"}, nil
 	}
 	cred, err := tokencheck.Extract(r)
 	if err != nil {
-		return identity{}, err
+		return assertion{}, err
 	}
 	switch cred.Kind {
 	case tokencheck.CredentialToken:
@@ -59,31 +59,31 @@ func (h *Handler) authenticate(r *http.Request) (identity, error) {
 	case tokencheck.CredentialAPIKey:
 		return h.apiKeyIdentity(r, cred.Value)
 	}
-	return identity{}, tokencheck.ErrMissing
+	return assertion{}, tokencheck.ErrMissing
 }
 
-func (h *Handler) tokenIdentity(r *http.Request, raw string) (identity, error) {
+func (h *Handler) tokenIdentity(r *http.Request, raw string) (assertion, error) {
 	c, err := h.verifier.Verify(r.Context(), raw)
 	if err != nil {
-		return identity{}, err
+		return assertion{}, err
 	}
-	return identity{auth: "token", user: c.Subject, tenant: c.TenantID, session: c.SessionID}, nil
+	return assertion{auth: "token", user: c.Subject, tenant: c.TenantID, session: c.SessionID}, nil
 }
 
-func (h *Handler) apiKeyIdentity(r *http.Request, raw string) (identity, error) {
+func (h *Handler) apiKeyIdentity(r *http.Request, raw string) (assertion, error) {
 	if h.apiKeys == nil {
-		return identity{}, tokencheck.ErrInvalidAPIKey
+		return assertion{}, tokencheck.ErrInvalidAPIKey
 	}
 	k, err := h.apiKeys.Verify(r.Context(), raw)
 	if err != nil {
-		return identity{}, err
+		return assertion{}, err
 	}
 	for _, s := range h.RequireScopes {
 		if !slices.Contains(k.Scopes, s) {
-			return identity{keyID: k.KeyID}, tokencheck.ErrInsufficientScope
+			return assertion{keyID: k.KeyID}, tokencheck.ErrInsufficientScope
 		}
 	}
-	return identity{auth: "api_key", user: k.UserID, tenant: k.TenantID, keyID: k.KeyID,
+	return assertion{auth: "api_key", user: k.UserID, tenant: k.TenantID, keyID: k.KeyID,
 		scopes: k.Scopes}, nil
 }
 
