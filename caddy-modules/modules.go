@@ -8,6 +8,7 @@ import (
 	// even when only this package is named to xcaddy.
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 
+	_ "github.com/kernelwork/kernelwork/caddy-modules/edgeauth"
 	_ "github.com/kernelwork/kernelwork/caddy-modules/embed"
 	_ "github.com/kernelwork/kernelwork/caddy-modules/ratelimit"
 	_ "github.com/kernelwork/kernelwork/caddy-modules/socketio"
