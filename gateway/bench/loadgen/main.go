@@ -80,7 +80,7 @@ func parseFlags(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	quick := fs.Bool("quick", false, "small run (2,000 sessions, 2 probes, 2s of load) for smoke tests")
-	targets := fs.String("targets", "node,go", "servers to measure, in order: node, go, caddy")
+	targets := fs.String("targets", "node,go,caddy", "servers to measure, in order: node, go, caddy")
 	fs.IntVar(&o.Sessions, "sessions", 15000, "idle sessions")
 	fs.IntVar(&o.Procs, "procs", 4, "worker processes (each opens at most its share of the sessions)")
 	fs.IntVar(&o.Concurrency, "concurrency", 32, "connects in flight per worker")
