@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -151,7 +152,25 @@ func (o Options) offers(transport string) bool {
 	return false
 }
 
-// originAllowed applies the allowlist to a request's Origin header value.
+// requestOrigin returns the origin a request comes from: its Origin header,
+// or, for a browser's same-origin request (which carries no Origin on GET),
+// the request's own scheme and host as Sec-Fetch-Site vouches. "" when
+// neither tells.
+func requestOrigin(r *http.Request) string {
+	if o := r.Header.Get("Origin"); o != "" {
+		return o
+	}
+	if r.Header.Get("Sec-Fetch-Site") != "same-origin" {
+		return ""
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// originAllowed applies the allowlist to a request's origin.
 func (o Options) originAllowed(origin string) bool {
 	if origin == "" {
 		return o.AllowMissingOrigin

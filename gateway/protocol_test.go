@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -113,6 +114,42 @@ func TestOriginAllowlist(t *testing.T) {
 			}
 			if got != map[int]int{200: 101, 403: 403}[tc.want] {
 				t.Fatalf("websocket handshake status %d (%v)", got, err)
+			}
+		})
+	}
+}
+
+func TestSameOriginRequestWithoutOriginHeader(t *testing.T) {
+	srv, err := gateway.New(gateway.Options{AllowedOrigins: []string{"https://edge.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Handle("/", referenceHandler{})
+	t.Cleanup(func() { _ = srv.Close() })
+	cases := []struct {
+		name, host, site string
+		tls              bool
+		want             int
+	}{
+		{"same-origin fetch of an allowed host", "edge.example", "same-origin", true, 200},
+		{"same-origin fetch of another host", "other.example", "same-origin", true, 403},
+		{"same host without tls", "edge.example", "same-origin", false, 403},
+		{"cross-site no-cors fetch", "edge.example", "cross-site", true, 403},
+		{"no fetch metadata", "edge.example", "", true, 403},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "https://"+tc.host+"/socket.io/?EIO=4&transport=polling", nil)
+			if !tc.tls {
+				r.TLS = nil
+			}
+			if tc.site != "" {
+				r.Header.Set("Sec-Fetch-Site", tc.site)
+			}
+			w := httptest.NewRecorder()
+			srv.ServeHTTP(w, r)
+			if w.Code != tc.want {
+				t.Fatalf("status %d, want %d", w.Code, tc.want)
 			}
 		})
 	}

@@ -113,13 +113,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	origin := r.Header.Get("Origin")
+	origin := requestOrigin(r)
 	if !s.opts.originAllowed(origin) {
 		s.opts.Metrics.refused("origin")
 		writeEIOError(w, http.StatusForbidden, codeForbidden, "Forbidden")
 		return
 	}
-	setCORS(w, origin)
+	setCORS(w, r.Header.Get("Origin"))
 	if r.Method == http.MethodOptions {
 		w.WriteHeader(http.StatusNoContent)
 		return
