@@ -93,7 +93,7 @@ func (s *Service) login(ctx context.Context, req loginRequest, ip, ua string,
 	if lookupErr != nil && !errors.Is(lookupErr, ErrNotFound) {
 		return User{}, lookupErr
 	}
-	hash := s.dummyHash
+	hash := s.dummy()
 	if lookupErr == nil && u.passwordHash != "" {
 		hash = u.passwordHash
 	}

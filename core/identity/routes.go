@@ -54,6 +54,7 @@ var Routes = []Route{
 // Register mounts the identity routes on mux.
 func Register(mux *http.ServeMux, a *app.App) {
 	s := NewService(a)
+	s.dummy()
 	for _, rt := range Routes {
 		mux.HandleFunc(rt.Method+" "+rt.Path, rt.handler(s))
 	}

@@ -13,6 +13,7 @@ package identity
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/kernelwork/kernelwork/core/app"
@@ -22,24 +23,34 @@ import (
 
 // Service holds what the identity routes share.
 type Service struct {
-	a      *app.App
-	Issuer *tokens.Issuer
-	// dummyHash is verified against when an account is unknown, so that a login
-	// takes the same time whether or not the account exists.
+	a        *app.App
+	Issuer   *tokens.Issuer
+	throttle *throttle
+
+	// dummyHash is verified against when an account is unknown, so that a
+	// login takes the same time whether or not the account exists.
+	dummyOnce sync.Once
 	dummyHash string
-	throttle  *throttle
 }
 
 // NewService returns the identity service of a.
 func NewService(a *app.App) *Service {
-	// Neither call fails: crypto/rand never returns an error, and the
-	// generated password is within the length limit.
-	pw, _ := password.Generate()
-	h, _ := password.Hash(pw)
 	return &Service{
-		a: a, Issuer: tokens.New(a), dummyHash: h,
+		a: a, Issuer: tokens.New(a),
 		throttle: &throttle{rdb: a.Redis, now: func() time.Time { return a.Now() }},
 	}
+}
+
+// dummy returns the hash that unknown accounts are checked against, made on
+// first use (Register makes it before serving).
+func (s *Service) dummy() string {
+	s.dummyOnce.Do(func() {
+		// Neither call fails: crypto/rand never returns an error, and the
+		// generated password is within the length limit.
+		pw, _ := password.Generate()
+		s.dummyHash, _ = password.Hash(pw)
+	})
+	return s.dummyHash
 }
 
 // Issued is what a login or a refresh hands the client.

@@ -6,9 +6,11 @@
 // One key is active and signs; `kwcore keys rotate` adds a new active key and
 // retires the old one, which stays published at /.well-known/jwks.json for
 // KW_SIGNED_TOKEN_MAX_TTL, the longest lifetime of any token it can have
-// signed. A process reloads the key set at most every KeyCacheTTL, so a
-// rotation reaches every process within that time. Private keys are sealed
-// with KW_SIGNING_KEY_SECRET (AES-256-GCM) when it is set.
+// signed. A process signs with the key set it read at most KeyCacheTTL ago,
+// so a rotation reaches every process within that time; it serves the JWKS
+// as read at most JWKSCacheTTL ago, so a new key is published before the
+// other processes sign with it. Private keys are sealed with
+// KW_SIGNING_KEY_SECRET (AES-256-GCM) when it is set.
 //
 // Use:
 //
@@ -41,9 +43,13 @@ const (
 	TypeEmbed  = "embed+jwt"
 )
 
-// KeyCacheTTL is how long a process uses the key set it loaded before it
-// reads it again.
-const KeyCacheTTL = 10 * time.Second
+// KeyCacheTTL is how long a process signs with the key set it loaded before
+// it reads it again. The JWKS is read again after JWKSCacheTTL, so that a key
+// another process has started signing with is published at once.
+const (
+	KeyCacheTTL  = 10 * time.Second
+	JWKSCacheTTL = time.Second
+)
 
 // Issuer signs tokens with the active key of the key set.
 type Issuer struct {
@@ -130,7 +136,7 @@ func (i *Issuer) Sign(ctx context.Context, typ string, claims jwt.MapClaims) (st
 }
 
 func (i *Issuer) sign(ctx context.Context, typ string, claims jwt.MapClaims) (string, error) {
-	keys, err := i.keySet(ctx)
+	keys, err := i.keySet(ctx, KeyCacheTTL)
 	if err != nil {
 		return "", err
 	}
@@ -145,20 +151,13 @@ func (i *Issuer) sign(ctx context.Context, typ string, claims jwt.MapClaims) (st
 	return raw, nil
 }
 
-// keySet returns the cached key set, reloading it when older than KeyCacheTTL.
-func (i *Issuer) keySet(ctx context.Context) ([]signingKey, error) {
+// keySet returns the cached key set, reloading it when older than maxAge.
+func (i *Issuer) keySet(ctx context.Context, maxAge time.Duration) ([]signingKey, error) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	if i.keys != nil && i.a.Now().Sub(i.loadedAt) < KeyCacheTTL {
+	if i.keys != nil && i.a.Now().Sub(i.loadedAt) < maxAge {
 		return i.keys, nil
 	}
-	return i.reloadLocked(ctx)
-}
-
-// reload reads the key set now, ignoring the cache.
-func (i *Issuer) reload(ctx context.Context) ([]signingKey, error) {
-	i.mu.Lock()
-	defer i.mu.Unlock()
 	return i.reloadLocked(ctx)
 }
 

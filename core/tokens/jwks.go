@@ -27,7 +27,7 @@ type JWKS struct {
 // PublicKeys returns the key set as published: the active key and every
 // retired key whose tokens may still be valid. It holds no private material.
 func (i *Issuer) PublicKeys(ctx context.Context) (JWKS, error) {
-	keys, err := i.keySet(ctx)
+	keys, err := i.keySet(ctx, JWKSCacheTTL)
 	if err != nil {
 		return JWKS{}, err
 	}

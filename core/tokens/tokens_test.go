@@ -264,3 +264,33 @@ func TestSignBoundsLifetimeAndType(t *testing.T) {
 		t.Fatalf("embed claims %v, %v", c, err)
 	}
 }
+
+func TestAnotherProcessRotationIsPublishedBeforeItSigns(t *testing.T) {
+	a, clk := newApp(t, nil)
+	ctx := context.Background()
+	here := tokens.New(a)
+	if _, _, err := here.Access(ctx, "u", "t", "s"); err != nil { // loads and caches
+		t.Fatal(err)
+	}
+	kid, err := tokens.New(a).Rotate(ctx, false) // another core process
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(tokens.JWKSCacheTTL)
+	set, err := here.PublicKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Keys) != 2 || set.Keys[0].Kid != kid {
+		t.Fatalf("after %s this process publishes %+v, want %s first", tokens.JWKSCacheTTL,
+			set.Keys, kid)
+	}
+	// A token of the new key verifies here at once, even before the cache ends.
+	raw, _, err := tokens.New(a).Access(ctx, "u", "t", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := here.VerifyAccess(ctx, raw); err != nil {
+		t.Fatal(err)
+	}
+}

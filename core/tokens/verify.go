@@ -85,14 +85,14 @@ func (i *Issuer) publicKey(ctx context.Context, kid string) (ed25519.PublicKey, 
 		}
 		return keys[idx].Public
 	}
-	keys, err := i.keySet(ctx)
+	keys, err := i.keySet(ctx, KeyCacheTTL)
 	if err != nil {
 		return nil, err
 	}
 	if pub := find(keys); pub != nil {
 		return pub, nil
 	}
-	if keys, err = i.reload(ctx); err != nil {
+	if keys, err = i.keySet(ctx, 0); err != nil {
 		return nil, err
 	}
 	if pub := find(keys); pub != nil {
