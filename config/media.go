@@ -39,20 +39,32 @@ type Calls struct {
 // loadAttachments reads the attachment settings.
 func loadAttachments(l *Loader) Attachments {
 	a := Attachments{
-		MaxSize: l.Int(Var{Name: "KW_ATTACHMENT_MAX_SIZE", Default: "26214400",
-			Description: "largest attachment in bytes"}, 1, 5<<30),
-		TenantQuota: l.Int(Var{Name: "KW_ATTACHMENT_TENANT_QUOTA", Default: "10737418240",
-			Description: "bytes of attachments one tenant may hold, pending uploads included"},
+		MaxSize: l.Int(Var{
+			Name: "KW_ATTACHMENT_MAX_SIZE", Default: "26214400",
+			Description: "largest attachment in bytes",
+		}, 1, 5<<30),
+		TenantQuota: l.Int(Var{
+			Name: "KW_ATTACHMENT_TENANT_QUOTA", Default: "10737418240",
+			Description: "bytes of attachments one tenant may hold, pending uploads included",
+		},
 			1, 1<<50),
-		UploadTTL: l.Duration(Var{Name: "KW_ATTACHMENT_UPLOAD_TTL", Default: "5m",
-			Description: "lifetime of a presigned upload"}, time.Minute, time.Hour),
-		DownloadTTL: l.Duration(Var{Name: "KW_ATTACHMENT_DOWNLOAD_TTL", Default: "2m",
-			Description: "lifetime of a presigned download"}, 10*time.Second, 15*time.Minute),
-		DeleteDelay: l.Duration(Var{Name: "KW_ATTACHMENT_DELETE_DELAY", Default: "1h",
+		UploadTTL: l.Duration(Var{
+			Name: "KW_ATTACHMENT_UPLOAD_TTL", Default: "5m",
+			Description: "lifetime of a presigned upload",
+		}, time.Minute, time.Hour),
+		DownloadTTL: l.Duration(Var{
+			Name: "KW_ATTACHMENT_DOWNLOAD_TTL", Default: "2m",
+			Description: "lifetime of a presigned download",
+		}, 10*time.Second, 15*time.Minute),
+		DeleteDelay: l.Duration(Var{
+			Name: "KW_ATTACHMENT_DELETE_DELAY", Default: "1h",
 			Description: "delay before the objects of a deleted message or an abandoned " +
-				"upload are removed"}, 0, 30*24*time.Hour),
-		SSE: l.String(Var{Name: "KW_S3_SSE", Default: SSENone,
-			Description: "server-side encryption asked of the store: none or sse-s3"}),
+				"upload are removed",
+		}, 0, 30*24*time.Hour),
+		SSE: l.String(Var{
+			Name: "KW_S3_SSE", Default: SSENone,
+			Description: "server-side encryption asked of the store: none or sse-s3",
+		}),
 	}
 	switch a.SSE {
 	case SSENone, SSES3:
@@ -69,10 +81,14 @@ func loadAttachments(l *Loader) Attachments {
 // loadCalls reads the call settings.
 func loadCalls(l *Loader) Calls {
 	return Calls{
-		TokenTTL: l.Duration(Var{Name: "KW_CALL_TOKEN_TTL", Default: "5m",
-			Description: "lifetime of a LiveKit token, the time left to join with it"},
+		TokenTTL: l.Duration(Var{
+			Name: "KW_CALL_TOKEN_TTL", Default: "5m",
+			Description: "lifetime of a LiveKit token, the time left to join with it",
+		},
 			30*time.Second, time.Hour),
-		TURNTTL: l.Duration(Var{Name: "KW_TURN_CREDENTIAL_TTL", Default: "1h",
-			Description: "lifetime of TURN REST API credentials"}, time.Minute, 24*time.Hour),
+		TURNTTL: l.Duration(Var{
+			Name: "KW_TURN_CREDENTIAL_TTL", Default: "1h",
+			Description: "lifetime of TURN REST API credentials",
+		}, time.Minute, 24*time.Hour),
 	}
 }

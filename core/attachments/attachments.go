@@ -13,6 +13,7 @@ package attachments
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -80,7 +81,8 @@ func objectKey(tenantID, conversationID, id string) string {
 
 // fail writes err, logging it when it is not a client's mistake.
 func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if _, ok := err.(*problem.Problem); !ok {
+	var p *problem.Problem
+	if !errors.As(err, &p) {
 		s.a.Log.Error("attachment request failed", "path", r.URL.Path, "error", err)
 	}
 	problem.Write(w, err)

@@ -16,7 +16,7 @@ import (
 // requestUpload asks the core, as u, to presign an upload.
 func requestUpload(t *testing.T, c *coretest.Core, u convtest.User, conv, name, ct string,
 	size int,
-) (*http.Response, attachments.Upload) {
+) (int, attachments.Upload) {
 	t.Helper()
 	resp, body := c.Do(t, "POST", "/api/v1/conversations/"+conv+"/attachments", u.Identity(""),
 		map[string]any{"file_name": name, "content_type": ct, "size": size})
@@ -26,7 +26,7 @@ func requestUpload(t *testing.T, c *coretest.Core, u convtest.User, conv, name, 
 			t.Fatal(err)
 		}
 	}
-	return resp, up
+	return resp.StatusCode, up
 }
 
 // mustUpload presigns an upload and fails the test unless the core agrees.
@@ -34,9 +34,9 @@ func mustUpload(t *testing.T, c *coretest.Core, u convtest.User, conv, name, ct 
 	size int,
 ) attachments.Upload {
 	t.Helper()
-	resp, up := requestUpload(t, c, u, conv, name, ct, size)
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("presigning upload: %d", resp.StatusCode)
+	code, up := requestUpload(t, c, u, conv, name, ct, size)
+	if code != http.StatusCreated {
+		t.Fatalf("presigning upload: %d", code)
 	}
 	return up
 }
@@ -93,8 +93,8 @@ func postMessage(t *testing.T, c *coretest.Core, u convtest.User, conv string, i
 	return resp.StatusCode, m.ID
 }
 
-// fetch GETs url and returns the response with its body.
-func fetch(t *testing.T, url string) (*http.Response, []byte) {
+// fetch GETs url and returns the status, the header and the body.
+func fetch(t *testing.T, url string) (int, http.Header, []byte) {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
@@ -102,5 +102,5 @@ func fetch(t *testing.T, url string) (*http.Response, []byte) {
 	}
 	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
-	return resp, b
+	return resp.StatusCode, resp.Header, b
 }

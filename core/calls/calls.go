@@ -10,6 +10,7 @@ package calls
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	lksdk "github.com/livekit/server-sdk-go/v2"
@@ -47,7 +48,8 @@ func (s *Service) Routes(mux *http.ServeMux) {
 
 // fail writes err, logging it when it is not a client's mistake.
 func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if _, ok := err.(*problem.Problem); !ok {
+	var p *problem.Problem
+	if !errors.As(err, &p) {
 		s.a.Log.Error("call request failed", "path", r.URL.Path, "error", err)
 	}
 	problem.Write(w, err)

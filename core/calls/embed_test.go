@@ -21,8 +21,10 @@ func TestEmbedJoin(t *testing.T) {
 	w := convtest.New(t, a)
 	s := calls.New(a, nil)
 	ctx := context.Background()
-	emb := &caller.Caller{Auth: caller.AuthEmbed, TenantID: w.Alice.TenantID, EmbedID: "emb1",
-		Origin: "https://shop.example.com"}
+	emb := &caller.Caller{
+		Auth: caller.AuthEmbed, TenantID: w.Alice.TenantID, EmbedID: "emb1",
+		Origin: "https://shop.example.com",
+	}
 	j, err := s.EmbedJoin(ctx, emb, w.Conversation, "Visitor")
 	if err != nil {
 		t.Fatal(err)
@@ -40,8 +42,10 @@ func TestEmbedJoin(t *testing.T) {
 		t.Fatalf("livekit-server refused the embed's token: %v", err)
 	}
 
-	user := &caller.Caller{Auth: caller.AuthToken, UserID: w.Alice.ID, TenantID: w.Alice.TenantID,
-		Origin: emb.Origin, EmbedID: "emb1"}
+	user := &caller.Caller{
+		Auth: caller.AuthToken, UserID: w.Alice.ID, TenantID: w.Alice.TenantID,
+		Origin: emb.Origin, EmbedID: "emb1",
+	}
 	badOrigin := *emb
 	badOrigin.Origin = "https://shop.example.com/path"
 	otherTenant := *emb

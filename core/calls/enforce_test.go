@@ -21,10 +21,12 @@ import (
 func announceJoin(t *testing.T, c *coretest.Core, conv, identity string) {
 	t.Helper()
 	lk := c.App.Config.LiveKit
-	ev := &livekit.WebhookEvent{Event: webhook.EventParticipantJoined, Id: "EV_" + uuid.NewString(),
+	ev := &livekit.WebhookEvent{
+		Event: webhook.EventParticipantJoined, Id: "EV_" + uuid.NewString(),
 		Room:        &livekit.Room{Sid: "RM_" + conv, Name: conv},
 		Participant: &livekit.ParticipantInfo{Sid: "PA_" + uuid.NewString(), Identity: identity},
-		CreatedAt:   time.Now().Unix()}
+		CreatedAt:   time.Now().Unix(),
+	}
 	resp, err := c.Edge.Do(signedWebhook(t, c.URL+calls.WebhookPath, lk.APIKey, lk.APISecret, ev))
 	if err != nil {
 		t.Fatal(err)

@@ -54,8 +54,10 @@ func (s *Service) Token(room string, p Participant) (string, time.Time, error) {
 		},
 		ClaimGrants: auth.ClaimGrants{
 			Identity: p.Identity, Name: p.Name, Attributes: p.Attributes,
-			Video: &auth.VideoGrant{RoomJoin: true, Room: room, CanPublish: &yes,
-				CanSubscribe: &yes, CanPublishData: &yes},
+			Video: &auth.VideoGrant{
+				RoomJoin: true, Room: room, CanPublish: &yes,
+				CanSubscribe: &yes, CanPublishData: &yes,
+			},
 		},
 	}
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).
@@ -100,8 +102,10 @@ func (s *Service) join(id string, p Participant) (Join, error) {
 	if err != nil {
 		return Join{}, err
 	}
-	return Join{URL: s.a.Config.LiveKit.URL.String(), Room: id, Token: tok,
-		Identity: p.Identity, ExpiresAt: exp}, nil
+	return Join{
+		URL: s.a.Config.LiveKit.URL.String(), Room: id, Token: tok,
+		Identity: p.Identity, ExpiresAt: exp,
+	}, nil
 }
 
 func (s *Service) displayName(ctx context.Context, tenantID, userID string) (string, error) {

@@ -50,8 +50,10 @@ func TestWebhookWithBadSignatureRefused(t *testing.T) {
 	a := coretest.NewApp(t, nil)
 	c := coretest.StartCore(t, a)
 	w := convtest.New(t, a)
-	ev := &livekit.WebhookEvent{Event: webhook.EventRoomStarted, Id: "EV_bad",
-		Room: &livekit.Room{Sid: "RM_bad", Name: w.Conversation}}
+	ev := &livekit.WebhookEvent{
+		Event: webhook.EventRoomStarted, Id: "EV_bad",
+		Room: &livekit.Room{Sid: "RM_bad", Name: w.Conversation},
+	}
 	lk := a.Config.LiveKit
 	wrongSecret := signedWebhook(t, c.URL+calls.WebhookPath, lk.APIKey,
 		"another-secret-that-is-long-enough-0123", ev)

@@ -36,8 +36,10 @@ func (s *Service) handleCreate(w http.ResponseWriter, r *http.Request) {
 			"and members at most 500 entries."))
 		return
 	}
-	c := Conversation{TenantID: u.TenantID, WorkspaceID: r.PathValue("workspace"),
-		Title: req.Title, CreatedBy: u.UserID}
+	c := Conversation{
+		TenantID: u.TenantID, WorkspaceID: r.PathValue("workspace"),
+		Title: req.Title, CreatedBy: u.UserID,
+	}
 	err = s.inTx(r.Context(), func(tx pgx.Tx) error {
 		if _, err := workspaceRole(r.Context(), tx, u.TenantID, c.WorkspaceID, u.UserID); err != nil {
 			return err

@@ -39,8 +39,10 @@ func (s *Service) handlePostMessage(w http.ResponseWriter, r *http.Request) {
 			"at most 20000 bytes or attachments, at most %d.", MaxAttachments)))
 		return
 	}
-	m := Message{TenantID: u.TenantID, ConversationID: r.PathValue("conversation"),
-		AuthorID: u.UserID, Body: req.Body, Attachments: req.Attachments}
+	m := Message{
+		TenantID: u.TenantID, ConversationID: r.PathValue("conversation"),
+		AuthorID: u.UserID, Body: req.Body, Attachments: req.Attachments,
+	}
 	if m.Attachments == nil {
 		m.Attachments = []string{}
 	}
@@ -83,8 +85,10 @@ func (s *Service) handleDeleteMessage(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, err)
 		return
 	}
-	m := Message{TenantID: u.TenantID, ConversationID: r.PathValue("conversation"),
-		ID: r.PathValue("message")}
+	m := Message{
+		TenantID: u.TenantID, ConversationID: r.PathValue("conversation"),
+		ID: r.PathValue("message"),
+	}
 	err = s.inTx(r.Context(), func(tx pgx.Tx) error {
 		if err := RequireMember(r.Context(), tx, u.TenantID, m.ConversationID, u.UserID); err != nil {
 			return err

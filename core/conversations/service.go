@@ -2,6 +2,7 @@ package conversations
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -70,7 +71,8 @@ func (s *Service) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 
 // fail writes err, logging it when it is not a client's mistake.
 func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if _, ok := err.(*problem.Problem); !ok {
+	var p *problem.Problem
+	if !errors.As(err, &p) {
 		s.a.Log.Error("conversation request failed", "path", r.URL.Path, "error", err)
 	}
 	problem.Write(w, err)

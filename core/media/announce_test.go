@@ -34,10 +34,12 @@ func TestCallEventsReachTheConversationRoom(t *testing.T) {
 	if _, err := sub.Receive(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	ev := &livekit.WebhookEvent{Event: webhook.EventParticipantJoined, Id: "EV_announce",
+	ev := &livekit.WebhookEvent{
+		Event: webhook.EventParticipantJoined, Id: "EV_announce",
 		Room:        &livekit.Room{Sid: "RM_announce", Name: w.Conversation},
 		Participant: &livekit.ParticipantInfo{Sid: "PA_1", Identity: w.Alice.ID, Name: "Alice"},
-		CreatedAt:   time.Now().Unix()}
+		CreatedAt:   time.Now().Unix(),
+	}
 	body, _ := protojson.Marshal(ev)
 	sum := sha256.Sum256(body)
 	lk := a.Config.LiveKit

@@ -74,6 +74,7 @@ func startEdge(t *testing.T, c *coretest.Core) (base, rootCA string) {
 	data := t.TempDir()
 	run(t, "caddy", bin, []string{
 		"XDG_DATA_HOME=" + data, "XDG_CONFIG_HOME=" + data, "KW_PKI_DIR=" + c.PKIDir,
+		"KW_REDIS_URL=" + c.App.Config.Redis.URL,
 		"KW_CORE_ADDR=" + strings.TrimPrefix(c.URL, "https://"),
 		fmt.Sprintf("KW_EDGE_HTTPS_PORT=%d", https),
 		fmt.Sprintf("KW_EDGE_HTTP_PORT=%d", freePort(t, "tcp")),

@@ -23,8 +23,10 @@ func (u User) Identity(sessionID string) *coretest.Identity {
 	if sessionID == "" {
 		sessionID = newID()
 	}
-	return &coretest.Identity{Auth: caller.AuthToken, UserID: u.ID, TenantID: u.TenantID,
-		SessionID: sessionID}
+	return &coretest.Identity{
+		Auth: caller.AuthToken, UserID: u.ID, TenantID: u.TenantID,
+		SessionID: sessionID,
+	}
 }
 
 // World is two tenants: in the first, a workspace whose members are Alice,
