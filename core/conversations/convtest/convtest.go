@@ -47,8 +47,8 @@ func New(t testing.TB, a *app.App) *World {
 	w.Bob = user(t, a, t1, "Bob", "member")
 	w.Carol = user(t, a, t1, "Carol", "member")
 	w.Mallory = user(t, a, t2, "Mallory", "owner")
-	w.Workspace = workspace(t, a, t1, w.Alice, w.Bob, w.Carol)
-	w.MalloryWorkspace = workspace(t, a, t2, w.Mallory)
+	w.Workspace = Workspace(t, a, t1, w.Alice, w.Bob, w.Carol)
+	w.MalloryWorkspace = Workspace(t, a, t2, w.Mallory)
 	w.Conversation = Conversation(t, a, w.Workspace, w.Alice, w.Bob)
 	return w
 }
@@ -86,7 +86,9 @@ func user(t testing.TB, a *app.App, tenantID, name, role string) User {
 	return u
 }
 
-func workspace(t testing.TB, a *app.App, tenantID string, members ...User) string {
+// Workspace inserts a workspace of tenantID whose owner is members[0] and
+// whose other members have the role member.
+func Workspace(t testing.TB, a *app.App, tenantID string, members ...User) string {
 	t.Helper()
 	var id string
 	must(t, a.DB.QueryRow(context.Background(),
