@@ -71,13 +71,17 @@ func (s *Service) SessionRevoked(ctx context.Context, session string) error {
 }
 
 // WatchRevocations subscribes to RevocationChannel and applies
-// SessionRevoked to each revoked session until ctx ends. ready, when not
-// nil, is closed once the subscription is active.
+// SessionRevoked to each revoked session until ctx ends. Once subscribed, it
+// first applies the revocations it may have missed while it was not (see
+// CatchUp). ready, when not nil, is closed once that is done.
 func (s *Service) WatchRevocations(ctx context.Context, ready chan<- struct{}) error {
 	sub := s.a.Redis.Subscribe(ctx, RevocationChannel)
 	defer func() { _ = sub.Close() }()
 	if _, err := sub.Receive(ctx); err != nil {
 		return fmt.Errorf("subscribing to %s: %w", RevocationChannel, err)
+	}
+	if err := s.CatchUp(ctx); err != nil {
+		return err
 	}
 	if ready != nil {
 		close(ready)
@@ -110,4 +114,35 @@ func (s *Service) WatchRevocations(ctx context.Context, ready chan<- struct{}) e
 func isNotFound(err error) bool {
 	var te twirp.Error
 	return errors.As(err, &te) && te.Code() == twirp.NotFound
+}
+
+// CatchUp applies SessionRevoked to every session with call grants that the
+// revocation set lists, as the edges reload the sets when they (re)subscribe.
+func (s *Service) CatchUp(ctx context.Context) error {
+	rows, err := s.a.DB.Query(ctx, `SELECT DISTINCT session_id::text FROM call_grants`)
+	if err != nil {
+		return fmt.Errorf("listing sessions with call grants: %w", err)
+	}
+	var sessions []string
+	for rows.Next() {
+		var sid string
+		if err := rows.Scan(&sid); err != nil {
+			rows.Close()
+			return fmt.Errorf("reading sessions with call grants: %w", err)
+		}
+		sessions = append(sessions, sid)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading sessions with call grants: %w", err)
+	}
+	for _, sid := range sessions {
+		revoked, err := revocation.Revoked(ctx, s.a.Redis, revocation.KindSession, sid, "", s.a.Now())
+		if err == nil && revoked {
+			err = s.SessionRevoked(ctx, sid)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -69,3 +69,29 @@ func TestRevokedSessionIsKicked(t *testing.T) {
 		t.Fatalf("participants after revocation: %v", in)
 	}
 }
+
+// TestRevocationMissedWhileUnsubscribedIsApplied: a session revoked while the
+// core was not listening (the message on kw:revocations is lost) is applied
+// from the revocation set when the subscription starts.
+func TestRevocationMissedWhileUnsubscribedIsApplied(t *testing.T) {
+	a := coretest.NewApp(t, nil)
+	c := coretest.StartCore(t, a)
+	w := convtest.New(t, a)
+	session := uuid.NewString()
+	_, jb := askToken(t, c, w.Bob, session, w.Conversation)
+	bob, err := connect(t, a, jb.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	err = revocation.Publish(ctx, a.Redis, revocation.KindSession, session, "",
+		time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan struct{})
+	go func() { _ = calls.New(a, nil).WatchRevocations(ctx, ready) }()
+	<-ready
+	bob.waitGone(t)
+}
