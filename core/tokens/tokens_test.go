@@ -30,6 +30,14 @@ func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
+func newAppF(f *testing.F) (*app.App, *clock) {
+	f.Helper()
+	a := coretest.NewApp(f, nil)
+	c := &clock{t: time.Now()}
+	a.Now = c.Now
+	return a, c
+}
+
 func newApp(t *testing.T, overrides map[string]string) (*app.App, *clock) {
 	t.Helper()
 	a := coretest.NewApp(t, overrides)
