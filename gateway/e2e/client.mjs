@@ -13,7 +13,10 @@ function connect(extra = {}) {
     transports: (env.KW_TRANSPORTS || "polling,websocket").split(","),
     upgrade: env.KW_UPGRADE !== "0",
     reconnection: false,
-    extraHeaders: env.KW_ORIGIN ? { Origin: env.KW_ORIGIN } : {},
+    extraHeaders: {
+      ...(env.KW_ORIGIN ? { Origin: env.KW_ORIGIN } : {}),
+      ...(env.KW_AUTHORIZATION ? { Authorization: env.KW_AUTHORIZATION } : {}),
+    },
     rejectUnauthorized: false,
     ...extra,
   };

@@ -201,3 +201,31 @@ func TestReauthKeepsTheSocket(t *testing.T) {
 		t.Fatalf("re-auth with another user's token: %v", r)
 	}
 }
+
+func TestPublicNamespaceOnlyByConfig(t *testing.T) {
+	public := startChain(t, func(cfg *edge.Config) { cfg.Public = true })
+	r := e2e.Run(t, "client.mjs", public.env(""), "connectOnly")
+	if r["connected"] != true {
+		t.Fatalf("anonymous socket on a public namespace: %v", r)
+	}
+	private := startChain(t, nil)
+	r = e2e.Run(t, "client.mjs", private.env(""), "connectOnly")
+	if r["connected"] != false {
+		t.Fatalf("anonymous socket on a namespace not marked public: %v", r)
+	}
+}
+
+func TestTokenInAuthorizationHeader(t *testing.T) {
+	c := startChain(t, nil)
+	u := c.user(t, "rt-header")
+	env := c.env("")
+	env["KW_AUTHORIZATION"] = "Bearer " + u.Token
+	if r := e2e.Run(t, "client.mjs", env, "connectOnly"); r["connected"] != true {
+		t.Fatalf("token in the Authorization header: %v", r)
+	}
+	env["KW_TOKEN"] = u.Token
+	r := e2e.Run(t, "client.mjs", env, "connectOnly")
+	if data, _ := r["data"].(map[string]any); r["connected"] != false || data["reason"] != "multiple_credentials" {
+		t.Fatalf("token in both places: %v", r)
+	}
+}
