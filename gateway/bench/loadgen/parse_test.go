@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 )
 
 func TestParseTick(t *testing.T) {
@@ -109,4 +110,45 @@ func TestCheckRefusesBadRuns(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestParseStatCPU(t *testing.T) {
+	stat := "4242 (a (weird) name) S 1 4242 4242 0 -1 4194560 500 0 0 0 250 130 0 0 20 0 9 0 1 2 3"
+	got, err := parseStatCPU([]byte(stat))
+	if err != nil || got != 3800*time.Millisecond {
+		t.Fatalf("parseStatCPU = %s, %v; want 3.8s", got, err)
+	}
+	for _, bad := range []string{"", "1 (x) S 1 2", "1 (x) S 1 1 1 0 -1 0 0 0 0 0 x 1"} {
+		if _, err := parseStatCPU([]byte(bad)); err == nil {
+			t.Errorf("parseStatCPU(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestParseVmRSS(t *testing.T) {
+	got, err := parseVmRSS([]byte("Name:\tnode\nVmRSS:\t  123456 kB\nThreads:\t7\n"))
+	if err != nil || got != 123456*1024 {
+		t.Fatalf("parseVmRSS = %d, %v", got, err)
+	}
+	for _, bad := range []string{"", "VmRSS: lots kB", "VmHWM: 1 kB"} {
+		if _, err := parseVmRSS([]byte(bad)); err == nil {
+			t.Errorf("parseVmRSS(%q) succeeded", bad)
+		}
+	}
+}
+
+// FuzzParseProc checks that the /proc parsers never panic nor return a
+// negative figure.
+func FuzzParseProc(f *testing.F) {
+	f.Add([]byte("1 (x) S 1 1 1 0 -1 0 0 0 0 0 250 130 0"))
+	f.Add([]byte("VmRSS:\t1 kB\n"))
+	f.Add([]byte(")))"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if d, err := parseStatCPU(b); err == nil && d < 0 {
+			t.Fatalf("negative cpu time %s from %q", d, b)
+		}
+		if n, err := parseVmRSS(b); err == nil && n < 0 {
+			t.Fatalf("negative rss %d from %q", n, b)
+		}
+	})
 }

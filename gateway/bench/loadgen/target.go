@@ -100,16 +100,23 @@ func rss(pid int) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("reading process status: %w", err)
 	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				return 0, fmt.Errorf("parsing VmRSS %q: %w", v, err)
-			}
-			return kb * 1024, nil
+	return parseVmRSS(b)
+}
+
+// parseVmRSS reads VmRSS from the text of /proc/PID/status.
+func parseVmRSS(status []byte) (int64, error) {
+	for line := range strings.SplitSeq(string(status), "\n") {
+		v, ok := strings.CutPrefix(line, "VmRSS:")
+		if !ok {
+			continue
 		}
+		kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+		if err != nil || kb < 0 {
+			return 0, fmt.Errorf("malformed VmRSS %q", v)
+		}
+		return kb * 1024, nil
 	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+	return 0, fmt.Errorf("no VmRSS in the process status")
 }
 
 // cpuTime returns the user plus system CPU time pid has used.
@@ -118,16 +125,25 @@ func cpuTime(pid int) (time.Duration, error) {
 	if err != nil {
 		return 0, fmt.Errorf("reading process stat: %w", err)
 	}
-	// The command name (field 2) may hold spaces; fields after it are plain.
-	i := strings.LastIndexByte(string(b), ')')
-	f := strings.Fields(string(b)[i+1:])
-	if i < 0 || len(f) < 13 {
-		return 0, fmt.Errorf("malformed /proc/%d/stat", pid)
+	return parseStatCPU(b)
+}
+
+// parseStatCPU reads utime + stime from the text of /proc/PID/stat. The
+// command name (field 2) may hold spaces and parentheses; the fields after
+// its last ')' are plain.
+func parseStatCPU(stat []byte) (time.Duration, error) {
+	i := strings.LastIndexByte(string(stat), ')')
+	if i < 0 {
+		return 0, fmt.Errorf("malformed process stat")
+	}
+	f := strings.Fields(string(stat)[i+1:])
+	if len(f) < 13 {
+		return 0, fmt.Errorf("malformed process stat")
 	}
 	utime, err1 := strconv.ParseInt(f[11], 10, 64)
 	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("malformed utime or stime in /proc/%d/stat", pid)
+	if err1 != nil || err2 != nil || utime < 0 || stime < 0 {
+		return 0, fmt.Errorf("malformed utime or stime in the process stat")
 	}
 	return time.Duration(utime+stime) * time.Second / clockTicks, nil
 }
