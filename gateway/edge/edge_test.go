@@ -229,3 +229,17 @@ func TestTokenInAuthorizationHeader(t *testing.T) {
 		t.Fatalf("token in both places: %v", r)
 	}
 }
+
+func TestCoreUnavailableRefusesSocket(t *testing.T) {
+	c := startChain(t, func(cfg *edge.Config) {
+		dead := *cfg.Hooks
+		dead.BaseURL = "https://127.0.0.1:1"
+		cfg.Hooks = &dead
+	})
+	u := c.user(t, "rt-down")
+	r := e2e.Run(t, "client.mjs", c.env(u.Token), "connectOnly")
+	if data, _ := r["data"].(map[string]any); r["connected"] != false || r["message"] != "unavailable" ||
+		data["reason"] != "core_unavailable" {
+		t.Fatalf("connect while the core is down: %v", r)
+	}
+}
