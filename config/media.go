@@ -1,6 +1,9 @@
 package config
 
-import "time"
+import (
+	"net/url"
+	"time"
+)
 
 // Server-side encryption modes of KW_S3_SSE.
 const (
@@ -25,6 +28,9 @@ type Attachments struct {
 	DeleteDelay time.Duration
 	// SSE is the server-side encryption asked of the store: SSENone or SSES3.
 	SSE string
+	// PublicEndpoint, when set, is the store's URL as clients reach it, used
+	// in presigned URLs; the core itself uses KW_S3_ENDPOINT.
+	PublicEndpoint *url.URL
 }
 
 // Calls are the settings of LiveKit and TURN credentials.
@@ -66,6 +72,10 @@ func loadAttachments(l *Loader) Attachments {
 			Description: "server-side encryption asked of the store: none or sse-s3",
 		}),
 	}
+	a.PublicEndpoint = l.URL(Var{
+		Name:        "KW_S3_PUBLIC_ENDPOINT",
+		Description: "S3 endpoint URL as clients reach it, in presigned URLs; KW_S3_ENDPOINT when unset",
+	}, "https", "http")
 	switch a.SSE {
 	case SSENone, SSES3:
 	case SSEC:

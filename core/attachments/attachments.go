@@ -52,6 +52,9 @@ type Service struct {
 	a   *app.App
 	s3  *minio.Client
 	cfg config.Attachments
+	// presign signs the URLs given to clients: s3, or a client of
+	// KW_S3_PUBLIC_ENDPOINT (signing makes no network call).
+	presign *minio.Client
 }
 
 // New returns a Service for a's configured store. It makes no network call;
@@ -61,7 +64,15 @@ func New(a *app.App) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{a: a, s3: cl, cfg: a.Config.Attachments}, nil
+	s := &Service{a: a, s3: cl, cfg: a.Config.Attachments, presign: cl}
+	if pub := a.Config.Attachments.PublicEndpoint; pub != nil {
+		c := a.Config.S3
+		c.Endpoint = pub
+		if s.presign, err = app.NewS3(c); err != nil {
+			return nil, fmt.Errorf("configuring KW_S3_PUBLIC_ENDPOINT: %w", err)
+		}
+	}
+	return s, nil
 }
 
 // Routes mounts the attachment API on mux.

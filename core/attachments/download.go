@@ -83,7 +83,7 @@ func (s *Service) presignDownload(ctx context.Context, at Attachment) (Download,
 	params.Set("response-content-disposition", ContentDisposition(at.FileName))
 	params.Set("response-content-type", SafeContentType(at.ContentType))
 	params.Set("response-cache-control", "private, no-store")
-	u, err := s.s3.PresignedGetObject(ctx, s.a.Config.S3.Bucket, at.key, s.cfg.DownloadTTL, params)
+	u, err := s.presign.PresignedGetObject(ctx, s.a.Config.S3.Bucket, at.key, s.cfg.DownloadTTL, params)
 	if err != nil {
 		return Download{}, fmt.Errorf("presigning download: %w", err)
 	}

@@ -173,7 +173,7 @@ func (s *Service) presignUpload(ctx context.Context, at Attachment) (Upload, err
 			return Upload{}, fmt.Errorf("building upload policy: %w", err)
 		}
 	}
-	u, fields, err := s.s3.PresignedPostPolicy(ctx, p)
+	u, fields, err := s.presign.PresignedPostPolicy(ctx, p)
 	if err != nil {
 		return Upload{}, fmt.Errorf("presigning upload: %w", err)
 	}

@@ -185,3 +185,27 @@ func TestNonMemberGetsNoURL(t *testing.T) {
 		}
 	}
 }
+
+// TestPublicEndpoint: with KW_S3_PUBLIC_ENDPOINT, presigned URLs name the
+// public host, and the store accepts uploads and downloads through it.
+func TestPublicEndpoint(t *testing.T) {
+	env := coretest.StackEnv(t)
+	public := strings.Replace(env["KW_S3_ENDPOINT"], "127.0.0.1", "localhost", 1)
+	a := coretest.NewApp(t, map[string]string{"KW_S3_PUBLIC_ENDPOINT": public})
+	c := coretest.StartCore(t, a)
+	w := convtest.New(t, a)
+	data := []byte("hello")
+	up := mustUpload(t, c, w.Alice, w.Conversation, "a.txt", "text/plain", len(data))
+	if !strings.HasPrefix(up.URL, public) {
+		t.Fatalf("upload URL %s is not on %s", up.URL, public)
+	}
+	if code, body := post(t, up.URL, up.Fields, data); code/100 != 2 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	complete(t, c, w.Alice, w.Conversation, up.Attachment.ID)
+	_, d := download(t, c, w.Alice, w.Conversation, up.Attachment.ID)
+	if status, _, got := fetch(t, d.URL); status != 200 || !strings.HasPrefix(d.URL, public) ||
+		string(got) != "hello" {
+		t.Fatalf("download %s: %d %q", d.URL, status, got)
+	}
+}
