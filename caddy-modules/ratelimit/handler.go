@@ -74,7 +74,7 @@ func (h *Handler) storeFailed(z *Zone, err error) bool {
 	h.metrics.storeErrors.WithLabelValues(z.Name, z.OnStoreError).Inc()
 	if h.shouldLog(z.Name) {
 		h.log.Error("rate limit store unavailable", zap.String("zone", z.Name),
-			zap.String("on_store_error", z.OnStoreError), zap.Error(err))
+			zap.String("on_store_error", z.OnStoreError), zap.String("error", err.Error()))
 	}
 	return z.OnStoreError == FailClosed
 }

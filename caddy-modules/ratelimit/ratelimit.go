@@ -54,7 +54,7 @@ func init() {
 const (
 	DefaultKeyPrefix    = "kw:rl"
 	DefaultMaxKeys      = 100_000
-	DefaultRedisTimeout = 250 * time.Millisecond
+	DefaultRedisTimeout = 500 * time.Millisecond
 )
 
 // Handler limits request rates per zone. It is the module
@@ -72,7 +72,7 @@ type Handler struct {
 
 	// RedisTimeout bounds each Redis call (dial, read, write) so that a slow
 	// or dead Redis costs a request at most this long before the zone's
-	// failure policy applies. Default: 250ms.
+	// failure policy applies. Default: 500ms.
 	RedisTimeout caddy.Duration `json:"redis_timeout,omitempty"`
 
 	// KeyPrefix prefixes every counter key in Redis. Default: kw:rl.
