@@ -20,6 +20,7 @@ type pool struct {
 	stderr []*strings.Builder
 	events chan event
 	done   map[int64]int // "done" events received per broadcast
+	quit   chan struct{} // closed by stop: readers stop forwarding
 }
 
 // startPool starts one worker process per config, each a copy of this
@@ -29,7 +30,7 @@ func startPool(ctx context.Context, cfgs []workerConfig) (*pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("locating the loadgen executable: %w", err)
 	}
-	p := &pool{events: make(chan event, 1024), done: map[int64]int{}}
+	p := &pool{events: make(chan event, 1024), done: map[int64]int{}, quit: make(chan struct{})}
 	for i, c := range cfgs {
 		if err := p.start(ctx, exe, i, c); err != nil {
 			p.stop()
@@ -74,9 +75,21 @@ func (p *pool) read(i int, r io.Reader) {
 			e = event{Ev: "garbage", Error: sc.Text()}
 		}
 		e.worker = i
-		p.events <- e
+		if !p.forward(e) {
+			return
+		}
 	}
-	p.events <- event{Ev: "exit", worker: i}
+	p.forward(event{Ev: "exit", worker: i})
+}
+
+// forward hands e to the coordinator, or drops it once the pool stops.
+func (p *pool) forward(e event) bool {
+	select {
+	case p.events <- e:
+		return true
+	case <-p.quit:
+		return false
+	}
 }
 
 // send writes a command line to every worker.
@@ -134,6 +147,7 @@ func (p *pool) collect(ev string, timeout time.Duration) ([]event, error) {
 // stop closes every worker and waits a little for them to exit.
 func (p *pool) stop() {
 	p.send("close")
+	close(p.quit)
 	for _, w := range p.stdins {
 		_ = w.Close()
 	}
