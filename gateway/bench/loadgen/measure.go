@@ -83,7 +83,7 @@ func measure(ctx context.Context, cfg Config, keys keyFiles, t target) (Result, 
 	}
 	url := fmt.Sprintf("ws://127.0.0.1:%d/socket.io/", t.Port)
 	if err := r.steps(ctx, url); err != nil {
-		return r.res, fmt.Errorf("%s: %w", t.Name, err)
+		return r.res, fmt.Errorf("%s (server log %s): %w", t.Name, t.Log, err)
 	}
 	return r.res, nil
 }
