@@ -73,14 +73,18 @@ func run(log *slog.Logger) error {
 // readEnv returns the settings, or an error naming a missing one.
 func readEnv() (map[string]string, error) {
 	env := map[string]string{"KW_BENCH_PREFIX": "socket.io"}
-	for _, k := range []string{"PORT", "REDIS_URL", "KW_BENCH_PUBLIC_KEY", "KW_BENCH_ISSUER",
-		"KW_BENCH_AUDIENCE", "KW_BENCH_ORIGIN", "KW_BENCH_PREFIX", "KW_BENCH_PPROF"} {
+	for _, k := range []string{
+		"PORT", "REDIS_URL", "KW_BENCH_PUBLIC_KEY", "KW_BENCH_ISSUER",
+		"KW_BENCH_AUDIENCE", "KW_BENCH_ORIGIN", "KW_BENCH_PREFIX", "KW_BENCH_PPROF",
+	} {
 		if v := os.Getenv(k); v != "" {
 			env[k] = v
 		}
 	}
-	for _, k := range []string{"PORT", "REDIS_URL", "KW_BENCH_PUBLIC_KEY", "KW_BENCH_ISSUER",
-		"KW_BENCH_AUDIENCE", "KW_BENCH_ORIGIN"} {
+	for _, k := range []string{
+		"PORT", "REDIS_URL", "KW_BENCH_PUBLIC_KEY", "KW_BENCH_ISSUER",
+		"KW_BENCH_AUDIENCE", "KW_BENCH_ORIGIN",
+	} {
 		if env[k] == "" {
 			return nil, fmt.Errorf("%s is not set", k)
 		}
