@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
 
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
@@ -126,6 +129,7 @@ func TestValidateRefusesIncompleteConfig(t *testing.T) {
 		"jwks over http": func(h *Handler) {
 			h.JWKSURL, h.CoreTLS = "http://core/jwks", &CoreTLS{}
 		},
+		"api key cache too long": func(h *Handler) { h.APIKeyCacheTTL = caddy.Duration(time.Hour) },
 		"api keys over http": func(h *Handler) {
 			h.APIKeyURL, h.CoreTLS = "http://core/verify", &CoreTLS{}
 		},

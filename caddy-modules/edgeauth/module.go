@@ -114,6 +114,11 @@ type CoreTLS struct {
 	ServerName string `json:"server_name,omitempty"`
 }
 
+// maxAPIKeyCacheTTL is shorter than the time the core keeps an API key's
+// revocation in Redis (core/apikeys.RevocationHold), so that an edge that
+// reconnects still learns of it before its cache would expire.
+const maxAPIKeyCacheTTL = 10 * time.Minute
+
 // CaddyModule returns the Caddy module information.
 func (*Handler) CaddyModule() caddy.ModuleInfo {
 	return caddy.ModuleInfo{ID: "http.handlers.kw_auth", New: func() caddy.Module { return new(Handler) }}
@@ -130,6 +135,8 @@ func (h *Handler) Validate() error {
 		return errors.New("kw_auth: redis_url is required (revocations come through redis)")
 	case (h.JWKSURL != "" || h.APIKeyURL != "") && h.CoreTLS == nil:
 		return errors.New("kw_auth: core_tls is required with jwks_url or api_key_url")
+	case time.Duration(h.APIKeyCacheTTL) > maxAPIKeyCacheTTL:
+		return fmt.Errorf("kw_auth: api_key_cache_ttl must be at most %s", maxAPIKeyCacheTTL)
 	}
 	for name, u := range map[string]string{"jwks_url": h.JWKSURL, "api_key_url": h.APIKeyURL} {
 		if err := checkHTTPS(u); err != nil {
