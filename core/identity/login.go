@@ -115,7 +115,8 @@ func (s *Service) login(ctx context.Context, req loginRequest, ip, ua string,
 		return User{}, errBadCredentials
 	}
 	if err := s.throttle.reset(ctx, key); err != nil {
-		return User{}, err
+		s.a.Log.Error("login throttle unavailable", "error", err)
+		return User{}, problem.Unavailable
 	}
 	if password.NeedsRehash(u.passwordHash) {
 		_ = SetPassword(ctx, s.a.DB, u.TenantID, u.ID, req.Password)
