@@ -27,6 +27,8 @@ const reconnectEvery = time.Second
 // once Redis answers.
 type redisStore struct {
 	client *redis.Client
+	batch  *batchClient
+	stop   context.CancelFunc
 	prefix string
 	now    func() time.Time
 
@@ -45,11 +47,17 @@ func newRedisStore(url string, timeout time.Duration, prefix string,
 	}
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = timeout, timeout, timeout
 	opts.MaxRetries = -1 // one try: the zone's failure policy decides
-	return &redisStore{client: redis.NewClient(opts), prefix: prefix, now: now}, nil
+	client := redis.NewClient(opts)
+	ctx, stop := context.WithCancel(context.Background())
+	return &redisStore{client: client, batch: newBatchClient(ctx, client), stop: stop,
+		prefix: prefix, now: now}, nil
 }
 
-// Close closes the Redis connections.
-func (s *redisStore) Close() error { return s.client.Close() }
+// Close stops the batch workers and closes the Redis connections.
+func (s *redisStore) Close() error {
+	s.stop()
+	return s.client.Close()
+}
 
 func (s *redisStore) store() (limiter.Store, error) {
 	if st := s.inner.Load(); st != nil {
@@ -65,7 +73,7 @@ func (s *redisStore) store() (limiter.Store, error) {
 		return nil, errStoreNotReady
 	}
 	s.lastTry = now
-	st, err := uredis.NewStoreWithOptions(s.client, limiter.StoreOptions{Prefix: s.prefix})
+	st, err := uredis.NewStoreWithOptions(s.batch, limiter.StoreOptions{Prefix: s.prefix})
 	if err != nil {
 		return nil, fmt.Errorf("preparing redis store: %w", err)
 	}
