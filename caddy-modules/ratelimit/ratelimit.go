@@ -15,7 +15,8 @@
 // Counting uses github.com/ulule/limiter/v3, a fixed window per key: the first
 // request of a key opens a window of the zone's length, every request in the
 // window increments one counter, and the counter disappears when the window
-// ends. It costs one Redis round trip per zone and request. Its worst case is
+// ends. Each count is one atomic script run in Redis; the runs of concurrent
+// requests share a pipelined round trip. Its worst case is
 // at a window boundary: a client can spend the whole budget in the last instant
 // of one window and again in the first instant of the next, so up to twice the
 // rate can pass within a span as short as one request's time. Operators size
@@ -24,14 +25,41 @@
 // # Stores
 //
 // With a redis URL every edge counts in the same Redis, so several edges
-// enforce one limit. Without it, counters live in this process only (bounded to
-// max_keys, least recently used dropped first) and the module logs a warning at
-// start: with N edges a client then gets N times the rate.
+// enforce one limit. Redis keys are the zone name and a SHA-256 of the key
+// value, under key_prefix, and expire with their window. Without a redis URL,
+// counters live in this process only (bounded to max_keys, least recently
+// used dropped first) and the module logs a warning at start: with N edges a
+// client then gets N times the rate.
 //
 // When Redis fails, nothing panics: a zone that fails closed (the default)
 // answers 503 with a problem body, a zone that fails open lets the request
 // through. Both count kw_rate_limit_store_errors_total and log an error line at
 // most once every ten seconds per zone.
+//
+// # Caddyfile
+//
+//	kw_rate_limit {
+//		redis_url     {$KW_REDIS_URL}
+//		redis_timeout 500ms
+//		key_prefix    kw:rl
+//		max_keys      100000
+//		zone auth_login_ip {
+//			key            {http.vars.client_ip}
+//			rate           20 1m
+//			paths          /api/v1/auth/login /api/v1/auth/password*
+//			on_store_error closed
+//			ipv6_prefix    64
+//			ipv4_prefix    32
+//		}
+//	}
+//
+// The directive is ordered before basic_auth, so a site-level kw_rate_limit
+// counts requests before any authentication. A zone keyed by an identity
+// header that the edge's authentication sets ({http.request.header.X-Kw-User},
+// {http.request.header.X-Kw-Key-Id}) must sit in a route after that
+// authentication, which replaces client-sent copies; before it, a client could
+// spend another user's budget. Handler and Zone document every setting and its
+// default.
 package ratelimit
 
 import (
