@@ -25,9 +25,37 @@
 //     token, sets X-Kw-Auth: embed, X-Kw-Embed, X-Kw-Tenant, X-Kw-Origin and
 //     X-Kw-Scopes as docs/interfaces.md describes.
 //
-// Refusals are RFC 9457 problem bodies: 403 origin-not-allowed or
-// origin-mismatch, 401 invalid-embed-token, 404 embed-not-found, and 503
-// allowlist-unavailable when the core cannot be asked.
+// Refusals are RFC 9457 problem bodies: 403 origin-not-allowed,
+// origin-mismatch or origin-required, 401 invalid-embed-token or
+// embed-token-required, 404 embed-not-found, and 503 allowlist-unavailable
+// when the core cannot be asked.
+//
+// # Caddyfile
+//
+// kw_embed goes in front of every route an embed uses, each with the
+// placeholder that yields the embed id from its path or query:
+//
+//	@embed_api path /api/v1/embeds/*/token /api/v1/embeds/*/session
+//	handle @embed_api {
+//		kw_embed {
+//			core_url        https://127.0.0.1:18443
+//			tls_ca          {$KW_PKI_DIR}/ca.pem
+//			tls_cert        {$KW_PKI_DIR}/edge.pem
+//			tls_key         {$KW_PKI_DIR}/edge-key.pem
+//			tls_server_name localhost
+//			redis_url       {$KW_REDIS_URL}
+//			issuer          https://localhost:8443
+//			audience        kernelwork
+//			embed_id        {http.request.uri.path.3}
+//			cache_ttl       1m
+//			max_entries     10000
+//		}
+//		reverse_proxy ...
+//	}
+//
+// An embed page route uses embed_id {http.request.uri.path.1} for
+// /embed/{id}; a socket route uses {http.request.uri.query.embed}. Handler
+// documents every setting and its default.
 package embed
 
 import (
