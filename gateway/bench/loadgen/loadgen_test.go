@@ -46,10 +46,17 @@ func quickOptions(t *testing.T, targets ...string) options {
 
 // TestQuickRunMeasuresEveryServer runs the harness's quick mode against the
 // Node baseline, the Go gateway and, when bin/caddy has kw_socketio, the
-// edge, and checks that every figure it reports was really measured.
+// edge (or the edge binary KW_BENCH_CADDY names), and checks that every
+// figure it reports was really measured.
 func TestQuickRunMeasuresEveryServer(t *testing.T) {
 	o := quickOptions(t, "node", "go")
-	if hasSocketIO(filepath.Join(o.Repo, o.Caddy)) {
+	if bin := os.Getenv("KW_BENCH_CADDY"); bin != "" {
+		o.Caddy = bin // another edge build, e.g. one made with xcaddy elsewhere
+	}
+	if !filepath.IsAbs(o.Caddy) {
+		o.Caddy = filepath.Join(o.Repo, o.Caddy)
+	}
+	if hasSocketIO(o.Caddy) {
 		o.Targets = append(o.Targets, "caddy")
 	} else {
 		t.Log("bin/caddy has no kw_socketio module (run `make edge`): the caddy target is not measured")
