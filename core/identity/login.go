@@ -67,6 +67,7 @@ func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.audit(r, u.TenantID, u.ID, audit.LoginSucceeded, "session", iss.Session.ID, nil)
+	s.retryAnnouncements(r)
 	s.writeTokens(w, http.StatusOK, req.Client == ClientBrowser, iss)
 }
 
@@ -122,6 +123,14 @@ func (s *Service) login(ctx context.Context, req loginRequest, ip, ua string,
 		_ = SetPassword(ctx, s.a.DB, u.TenantID, u.ID, req.Password)
 	}
 	return u, nil
+}
+
+// retryAnnouncements announces revocations whose announcement failed
+// earlier; a failure is logged, not answered: the request itself succeeded.
+func (s *Service) retryAnnouncements(r *http.Request) {
+	if err := s.announcePending(r.Context()); err != nil {
+		s.a.Log.Error("announcing revocations", "error", err)
+	}
 }
 
 // writeTokens answers a login or refresh: the refresh token in a cookie for a

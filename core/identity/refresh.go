@@ -47,6 +47,7 @@ func (s *Service) handleRefresh(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.retryAnnouncements(r)
 	s.writeTokens(w, http.StatusOK, browser, iss)
 }
 

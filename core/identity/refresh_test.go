@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/kernelwork/kernelwork/core/coretest"
 	"github.com/kernelwork/kernelwork/core/identity"
 	"github.com/kernelwork/kernelwork/core/revocation"
@@ -213,4 +215,31 @@ func TestSessionLifetimes(t *testing.T) {
 	}
 	e.clk.Add(cfg.RefreshIdleTTL / 2)
 	expect(t, e.refresh(t, tok), 401, "invalid-refresh-token")
+}
+
+func TestFailedAnnouncementIsRetried(t *testing.T) {
+	e := newEnv(t)
+	login := e.nativeLogin(t, e.owner)
+	up := e.a.Redis
+	// Redis stops answering: the logout is recorded but cannot be announced.
+	e.a.Redis = redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
+	expect(t, e.do(t, req{method: "POST", path: "/api/v1/auth/logout", id: idOf(e.owner, login)}),
+		204, "")
+	e.a.Redis = up
+	sid := login.str("session_id")
+	if e.sessionRevoked(t, sid) != identity.ReasonLogout || e.announced(t, sid) {
+		t.Fatal("want the logout recorded and not yet announced")
+	}
+	// The next login announces it.
+	e.nativeLogin(t, e.owner)
+	if !e.announced(t, sid) {
+		t.Fatal("the failed announcement was not retried")
+	}
+	score, _ := e.a.Redis.ZScore(context.Background(), revocation.SetSessions, sid).Result()
+	var revokedAt time.Time
+	_ = e.a.DB.QueryRow(context.Background(), `SELECT revoked_at FROM sessions WHERE id = $1`,
+		sid).Scan(&revokedAt)
+	if int64(score) < revokedAt.Add(e.a.Config.Tokens.AccessTTL).Unix() {
+		t.Fatalf("entry kept until %v, not past the longest access token", score)
+	}
 }

@@ -181,19 +181,63 @@ func revokeWhere(ctx context.Context, db DB, now time.Time, reason, cond string,
 	return ids, nil
 }
 
+// announceWindow is how long after a revocation the edges must know it: the
+// longest access token issued before it, and a minute of clock skew.
+func (s *Service) announceWindow() time.Duration {
+	return s.a.Config.Tokens.AccessTTL + time.Minute
+}
+
 // announce publishes each revoked session to the edges, with a lifetime that
-// covers the longest access token issued before the revocation.
+// covers the longest access token issued before the revocation, and records
+// which were announced. It also announces earlier revocations whose
+// announcement failed.
 func (s *Service) announce(ctx context.Context, ids []string) error {
-	until := s.a.Now().Add(s.a.Config.Tokens.AccessTTL + time.Minute)
+	until := s.a.Now().Add(s.announceWindow())
 	var errs []error
 	for _, id := range ids {
-		err := revocation.Publish(ctx, s.a.Redis, revocation.KindSession, id,
-			s.a.Config.Tokens.Issuer, until)
-		if err != nil {
-			errs = append(errs, err)
+		errs = append(errs, s.publish(ctx, id, until))
+	}
+	errs = append(errs, s.announcePending(ctx))
+	return errors.Join(errs...)
+}
+
+// publish announces one revoked session and records that it did.
+func (s *Service) publish(ctx context.Context, id string, until time.Time) error {
+	err := revocation.Publish(ctx, s.a.Redis, revocation.KindSession, id,
+		s.a.Config.Tokens.Issuer, until)
+	if err != nil {
+		return err
+	}
+	if _, err := s.a.DB.Exec(ctx, `UPDATE sessions SET announced_at = $2 WHERE id = $1`,
+		id, s.a.Now()); err != nil {
+		return fmt.Errorf("recording announcement: %w", err)
+	}
+	return nil
+}
+
+// announcePending announces the sessions revoked within the announcement
+// window whose announcement failed, at most 100 at a time.
+func (s *Service) announcePending(ctx context.Context) error {
+	rows, err := s.a.DB.Query(ctx, `SELECT id::text, revoked_at FROM sessions
+		WHERE revoked_at IS NOT NULL AND announced_at IS NULL AND revoked_at > $1
+		ORDER BY revoked_at LIMIT 100`, s.a.Now().Add(-s.announceWindow()))
+	if err != nil {
+		return fmt.Errorf("reading unannounced revocations: %w", err)
+	}
+	type pending struct {
+		ID        string
+		RevokedAt time.Time
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[pending])
+	if err != nil {
+		return fmt.Errorf("reading unannounced revocations: %w", err)
+	}
+	for _, p := range list {
+		if err := s.publish(ctx, p.ID, p.RevokedAt.Add(s.announceWindow())); err != nil {
+			return err
 		}
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
 func trim(s string, n int) string {
