@@ -28,12 +28,18 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		rooms:   prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "rooms", Help: "Rooms with at least one local socket."}),
 		in:      prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "messages_in_total", Help: "Engine.IO messages received from clients."}),
 		out:     prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "messages_out_total", Help: "Engine.IO packets queued for clients."}),
-		disconnects: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "disconnects_total",
-			Help: "Closed connections by reason; reason=\"slow client\" counts slow-client disconnects."}, []string{"reason"}),
-		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "refusals_total",
-			Help: "Refused handshakes and connects by cause."}, []string{"cause"}),
-		HookLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "hook_seconds",
-			Help: "Latency of hooks to the core.", Buckets: prometheus.DefBuckets}, []string{"hook", "outcome"}),
+		disconnects: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "disconnects_total",
+			Help: "Closed connections by reason; reason=\"slow client\" counts slow-client disconnects.",
+		}, []string{"reason"}),
+		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "refusals_total",
+			Help: "Refused handshakes and connects by cause.",
+		}, []string{"cause"}),
+		HookLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: ns, Name: "hook_seconds",
+			Help: "Latency of hooks to the core.", Buckets: prometheus.DefBuckets,
+		}, []string{"hook", "outcome"}),
 	}
 	var err error
 	m.conns = register(reg, m.conns, &err)

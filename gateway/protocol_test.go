@@ -108,6 +108,9 @@ func TestOriginAllowlist(t *testing.T) {
 			if ws != nil {
 				_ = ws.Close()
 			}
+			if resp != nil && resp.Body != nil {
+				_ = resp.Body.Close()
+			}
 			got := 101
 			if err != nil {
 				got = resp.StatusCode

@@ -79,8 +79,10 @@ func (a *RedisAdapter) Close() error {
 
 // Publish sends b to the other servers.
 func (a *RedisAdapter) Publish(ctx context.Context, nsp string, b Broadcast) error {
-	msg, err := emitter.Encode(emitter.Message{UID: a.uid, Namespace: nsp, Rooms: b.Rooms,
-		Except: b.Except, Event: b.Event, Args: b.Args})
+	msg, err := emitter.Encode(emitter.Message{
+		UID: a.uid, Namespace: nsp, Rooms: b.Rooms,
+		Except: b.Except, Event: b.Event, Args: b.Args,
+	})
 	if err != nil {
 		return err
 	}

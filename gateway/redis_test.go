@@ -90,8 +90,10 @@ func TestRedisFanOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	// from the official Node emitter, to everyone
-	e2e.Run(t, "emit.mjs", map[string]string{"KW_REDIS_URL": redisURL, "KW_PREFIX": prefix,
-		"KW_EVENT": "from-node"})
+	e2e.Run(t, "emit.mjs", map[string]string{
+		"KW_REDIS_URL": redisURL, "KW_PREFIX": prefix,
+		"KW_EVENT": "from-node",
+	})
 	// a join requested through the emitter, then a broadcast to that room
 	if err := em.To(id).SocketsJoin(ctx, "joined-remotely"); err != nil {
 		t.Fatal(err)

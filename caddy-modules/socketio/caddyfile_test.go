@@ -89,9 +89,11 @@ func TestCaddyfileErrors(t *testing.T) {
 
 func TestValidateRefusesIncompleteConfig(t *testing.T) {
 	full := func() *Handler {
-		return &Handler{AllowedOrigins: []string{"https://a.example"}, RedisURL: "redis://x",
+		return &Handler{
+			AllowedOrigins: []string{"https://a.example"}, RedisURL: "redis://x",
 			Core:  Core{URL: "https://c", CAFile: "ca", CertFile: "c", KeyFile: "k"},
-			Token: Token{Issuer: "i", Audience: "a"}}
+			Token: Token{Issuer: "i", Audience: "a"},
+		}
 	}
 	if err := full().Validate(); err != nil {
 		t.Fatalf("complete config refused: %v", err)

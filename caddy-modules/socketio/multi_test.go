@@ -28,11 +28,15 @@ func TestTwoEdgesBehindAReverseProxy(t *testing.T) {
 	conv := conversation(t, s, alice, bob)
 
 	t.Run("relay from one edge reaches the other", func(t *testing.T) {
-		l := e2e.Start(t, "client.mjs", map[string]string{"KW_URL": base(b), "KW_ORIGIN": testOrigin,
-			"KW_TOKEN": bob.Token, "KW_EXPECT": "1"}, "listen")
+		l := e2e.Start(t, "client.mjs", map[string]string{
+			"KW_URL": base(b), "KW_ORIGIN": testOrigin,
+			"KW_TOKEN": bob.Token, "KW_EXPECT": "1",
+		}, "listen")
 		l.Next(t)
-		r := e2e.Run(t, "client.mjs", map[string]string{"KW_URL": base(a), "KW_ORIGIN": testOrigin,
-			"KW_TOKEN": alice.Token, "KW_ROOM": "conversation:" + conv}, "relay")
+		r := e2e.Run(t, "client.mjs", map[string]string{
+			"KW_URL": base(a), "KW_ORIGIN": testOrigin,
+			"KW_TOKEN": alice.Token, "KW_ROOM": "conversation:" + conv,
+		}, "relay")
 		if ack := r["ack"].([]any)[0].(map[string]any); ack["ok"] != true {
 			t.Fatalf("relay: %v", r)
 		}
@@ -43,17 +47,21 @@ func TestTwoEdgesBehindAReverseProxy(t *testing.T) {
 	})
 	t.Run("long-polling through a sticky balancer", func(t *testing.T) {
 		for _, transports := range []string{"polling", "polling,websocket"} {
-			r := e2e.Run(t, "client.mjs", map[string]string{"KW_URL": base(sticky), "KW_ORIGIN": testOrigin,
-				"KW_TOKEN": alice.Token, "KW_TRANSPORTS": transports, "KW_COUNT": "30"}, "many")
+			r := e2e.Run(t, "client.mjs", map[string]string{
+				"KW_URL": base(sticky), "KW_ORIGIN": testOrigin,
+				"KW_TOKEN": alice.Token, "KW_TRANSPORTS": transports, "KW_COUNT": "30",
+			}, "many")
 			if r["answered"] != float64(30) {
 				t.Fatalf("%s through the sticky balancer: %v", transports, r)
 			}
 		}
 	})
 	t.Run("long-polling through a round-robin balancer fails", func(t *testing.T) {
-		p := e2e.Start(t, "client.mjs", map[string]string{"KW_URL": base(rr), "KW_ORIGIN": testOrigin,
+		p := e2e.Start(t, "client.mjs", map[string]string{
+			"KW_URL": base(rr), "KW_ORIGIN": testOrigin,
 			"KW_TOKEN": alice.Token, "KW_TRANSPORTS": "polling", "KW_COUNT": "30",
-			"KW_TIMEOUT_MS": "8000"}, "many")
+			"KW_TIMEOUT_MS": "8000",
+		}, "many")
 		if r, err := p.Outcome(t); err == nil {
 			t.Fatalf("polling without affinity worked: %v", r)
 		}

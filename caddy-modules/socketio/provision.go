@@ -42,8 +42,10 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return err
 	}
-	hooks := &edge.Hooks{BaseURL: h.Core.URL, Client: client, Timeout: dur(h.Core.HookTimeout),
-		Metrics: metrics}
+	hooks := &edge.Hooks{
+		BaseURL: h.Core.URL, Client: client, Timeout: dur(h.Core.HookTimeout),
+		Metrics: metrics,
+	}
 	if err := h.mountNamespaces(verifier, revs, hooks, metrics, ctx); err != nil {
 		return err
 	}
@@ -77,8 +79,10 @@ func (h *Handler) coreClient() (*http.Client, error) {
 		}
 		name = u.Hostname()
 	}
-	c, err := tokencheck.NewTLSClient(tokencheck.TLSFiles{CAFile: h.Core.CAFile,
-		CertFile: h.Core.CertFile, KeyFile: h.Core.KeyFile, ServerName: name})
+	c, err := tokencheck.NewTLSClient(tokencheck.TLSFiles{
+		CAFile:   h.Core.CAFile,
+		CertFile: h.Core.CertFile, KeyFile: h.Core.KeyFile, ServerName: name,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("kw_socketio: trusted channel: %w", err)
 	}
@@ -88,25 +92,32 @@ func (h *Handler) coreClient() (*http.Client, error) {
 // tokenChecks builds the verifier the HTTP edge uses: keys from the core's
 // JWKS, revocations from Redis.
 func (h *Handler) tokenChecks(run context.Context, client *http.Client, ctx caddy.Context) (
-	*tokencheck.Verifier, *tokencheck.Revocations, error) {
+	*tokencheck.Verifier, *tokencheck.Revocations, error,
+) {
 	jwksURL := h.Token.JWKSURL
 	if jwksURL == "" {
 		jwksURL = h.Core.URL + "/.well-known/jwks.json"
 	}
-	keys, err := tokencheck.NewJWKS(tokencheck.JWKSOptions{URL: jwksURL, Alg: tokencheck.AlgEdDSA,
-		Client: client, Log: ctx.Slogger()})
+	keys, err := tokencheck.NewJWKS(tokencheck.JWKSOptions{
+		URL: jwksURL, Alg: tokencheck.AlgEdDSA,
+		Client: client, Log: ctx.Slogger(),
+	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("kw_socketio: jwks: %w", err)
 	}
 	go keys.Run(run)
-	revs, err := tokencheck.NewRevocations(tokencheck.RevocationOptions{Redis: h.rdb,
-		Prefix: h.RevocationPrefix, Log: ctx.Slogger()})
+	revs, err := tokencheck.NewRevocations(tokencheck.RevocationOptions{
+		Redis:  h.rdb,
+		Prefix: h.RevocationPrefix, Log: ctx.Slogger(),
+	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("kw_socketio: revocations: %w", err)
 	}
 	go revs.Run(run)
-	v, err := tokencheck.New(tokencheck.Config{Issuer: h.Token.Issuer, Audience: h.Token.Audience,
-		Keys: keys, Revocations: revs})
+	v, err := tokencheck.New(tokencheck.Config{
+		Issuer: h.Token.Issuer, Audience: h.Token.Audience,
+		Keys: keys, Revocations: revs,
+	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("kw_socketio: %w", err)
 	}
@@ -116,14 +127,17 @@ func (h *Handler) tokenChecks(run context.Context, client *http.Client, ctx cadd
 // mountNamespaces serves each configured namespace with an edge handler
 // subscribed to revocations.
 func (h *Handler) mountNamespaces(v *tokencheck.Verifier, revs *tokencheck.Revocations,
-	hooks *edge.Hooks, m *gateway.Metrics, ctx caddy.Context) error {
+	hooks *edge.Hooks, m *gateway.Metrics, ctx caddy.Context,
+) error {
 	nss := h.Namespaces
 	if len(nss) == 0 {
 		nss = []Namespace{{Name: "/"}}
 	}
 	for _, ns := range nss {
-		cfg := edge.Config{Verifier: v, Public: ns.Public, RelayEvents: ns.RelayEvents,
-			Logger: ctx.Slogger(), Metrics: m, Hooks: hooks}
+		cfg := edge.Config{
+			Verifier: v, Public: ns.Public, RelayEvents: ns.RelayEvents,
+			Logger: ctx.Slogger(), Metrics: m, Hooks: hooks,
+		}
 		if ns.Hooks != nil && !*ns.Hooks {
 			cfg.Hooks = nil
 		}

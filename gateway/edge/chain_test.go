@@ -43,8 +43,10 @@ func startChain(t *testing.T, mod func(*edge.Config)) *chain {
 		t.Fatal(err)
 	}
 	v := verifier(t, a, core)
-	cfg := edge.Config{Verifier: v.v, RelayEvents: []string{"typing"}, Logger: a.Log,
-		Hooks: &edge.Hooks{BaseURL: core.URL, Client: client, Timeout: 5 * time.Second}}
+	cfg := edge.Config{
+		Verifier: v.v, RelayEvents: []string{"typing"}, Logger: a.Log,
+		Hooks: &edge.Hooks{BaseURL: core.URL, Client: client, Timeout: 5 * time.Second},
+	}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -69,8 +71,10 @@ func verifier(t *testing.T, a *app.App, core *coretest.Core) verifierSet {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	keys, err := tokencheck.NewJWKS(tokencheck.JWKSOptions{URL: core.URL + "/.well-known/jwks.json",
-		Alg: tokencheck.AlgEdDSA, Client: core.Edge})
+	keys, err := tokencheck.NewJWKS(tokencheck.JWKSOptions{
+		URL: core.URL + "/.well-known/jwks.json",
+		Alg: tokencheck.AlgEdDSA, Client: core.Edge,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,8 +89,10 @@ func verifier(t *testing.T, a *app.App, core *coretest.Core) verifierSet {
 	case <-time.After(5 * time.Second):
 		t.Fatal("revocation set not synced")
 	}
-	v, err := tokencheck.New(tokencheck.Config{Issuer: a.Config.Tokens.Issuer,
-		Audience: a.Config.Tokens.Audience, Keys: keys, Revocations: revs})
+	v, err := tokencheck.New(tokencheck.Config{
+		Issuer:   a.Config.Tokens.Issuer,
+		Audience: a.Config.Tokens.Audience, Keys: keys, Revocations: revs,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -92,8 +92,10 @@ func (h *Handler) admit(ctx context.Context, s *gateway.Socket, st *state, auth 
 	}
 	hs := s.Handshake()
 	var resp ConnectResponse
-	err := h.cfg.Hooks.call(ctx, PathConnect, st.id, ConnectRequest{SocketID: s.ID(),
-		Namespace: s.Namespace(), Auth: payload, RemoteAddr: hs.RemoteAddr, Origin: hs.Origin}, &resp)
+	err := h.cfg.Hooks.call(ctx, PathConnect, st.id, ConnectRequest{
+		SocketID:  s.ID(),
+		Namespace: s.Namespace(), Auth: payload, RemoteAddr: hs.RemoteAddr, Origin: hs.Origin,
+	}, &resp)
 	if err != nil {
 		h.cfg.Logger.Warn("connect hook failed", "error", err.Error())
 		return refusal("unavailable", "core_unavailable")

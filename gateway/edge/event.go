@@ -52,9 +52,11 @@ func (h *Handler) forward(ctx context.Context, s *gateway.Socket, e *gateway.Eve
 	id, data := st.id, st.data
 	st.mu.Unlock()
 	var resp EventResponse
-	err := h.cfg.Hooks.call(ctx, PathEvent, id, EventRequest{SocketID: s.ID(),
+	err := h.cfg.Hooks.call(ctx, PathEvent, id, EventRequest{
+		SocketID:  s.ID(),
 		Namespace: s.Namespace(), Event: e.Name, Args: e.Args, WantsAck: e.WantsAck(),
-		Rooms: s.Rooms(), Data: data}, &resp)
+		Rooms: s.Rooms(), Data: data,
+	}, &resp)
 	if err != nil {
 		h.cfg.Logger.Warn("event hook failed", "error", err.Error())
 		_ = e.Ack(map[string]any{"error": "unavailable"})

@@ -156,7 +156,8 @@ func (h *Handler) Disconnect(s *gateway.Socket, reason string) {
 		return
 	}
 	err := h.cfg.Hooks.call(context.Background(), PathDisconnect, id, DisconnectRequest{
-		SocketID: s.ID(), Namespace: s.Namespace(), Reason: reason, Data: data}, nil)
+		SocketID: s.ID(), Namespace: s.Namespace(), Reason: reason, Data: data,
+	}, nil)
 	if err != nil {
 		h.cfg.Logger.Warn("disconnect hook failed", "error", err.Error())
 	}

@@ -170,8 +170,10 @@ func decodeHookResponse(r io.Reader, path string, out any) error {
 // setIdentity writes the identity headers of docs/interfaces.md.
 func setIdentity(h http.Header, id Identity) {
 	h.Set(caller.HeaderAuth, id.Auth)
-	for k, v := range map[string]string{caller.HeaderUser: id.UserID,
-		caller.HeaderTenant: id.TenantID, caller.HeaderSession: id.SessionID} {
+	for k, v := range map[string]string{
+		caller.HeaderUser:   id.UserID,
+		caller.HeaderTenant: id.TenantID, caller.HeaderSession: id.SessionID,
+	} {
 		if v != "" {
 			h.Set(k, v)
 		}

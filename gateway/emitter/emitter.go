@@ -81,8 +81,10 @@ func (o *Operator) Except(rooms ...string) *Operator {
 // Emit broadcasts an event to the selected sockets. A []byte argument is
 // sent as binary.
 func (o *Operator) Emit(ctx context.Context, event string, args ...any) error {
-	msg, err := Encode(Message{UID: UID, Namespace: o.e.nsp, Rooms: o.rooms, Except: o.except,
-		Event: event, Args: args})
+	msg, err := Encode(Message{
+		UID: UID, Namespace: o.e.nsp, Rooms: o.rooms, Except: o.except,
+		Event: event, Args: args,
+	})
 	if err != nil {
 		return err
 	}
