@@ -88,8 +88,17 @@ func nonNil(s []string) []string {
 // ErrNotEvent marks a well-formed message that is not an event broadcast.
 var ErrNotEvent = errors.New("emitter: not an event broadcast")
 
-// Decode reads a broadcast published by a server or an emitter.
+// MaxMessageBytes bounds a broadcast or request read from Redis.
+const MaxMessageBytes = 8 << 20
+
+// Decode reads a broadcast published by a server or an emitter: a msgpack
+// array of two or three elements, of at most MaxMessageBytes.
 func Decode(b []byte) (Message, error) {
+	// the outer array is always a fixarray; checking its header first keeps
+	// a forged length from allocating
+	if len(b) > MaxMessageBytes || len(b) == 0 || (b[0] != 0x92 && b[0] != 0x93) {
+		return Message{}, fmt.Errorf("decoding broadcast: not a [uid, packet, opts] array")
+	}
 	var raw []msgpack.RawMessage
 	if err := msgpack.Unmarshal(b, &raw); err != nil || len(raw) < 2 {
 		return Message{}, fmt.Errorf("decoding broadcast: not a [uid, packet, opts] array")
@@ -148,6 +157,9 @@ type Request struct {
 // msgpack.
 func DecodeRequest(b []byte) (Request, error) {
 	var r Request
+	if len(b) > MaxMessageBytes {
+		return r, fmt.Errorf("decoding request: %d bytes", len(b))
+	}
 	var err error
 	if strings.HasPrefix(string(b), "{") {
 		err = json.Unmarshal(b, &r)
