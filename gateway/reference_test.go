@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -29,6 +30,11 @@ func (referenceHandler) Event(_ context.Context, s *gateway.Socket, e *gateway.E
 		_ = s.Emit("message-back", e.Args...)
 	case "message-with-ack":
 		_ = e.Ack(e.Args...)
+	case "please-ask":
+		// an acknowledgement from the client to the server
+		_ = s.EmitWithAck(func(args []any) {
+			_ = s.Emit("client-answered", args...)
+		}, "question", "q", []byte{4, 2})
 	}
 }
 
@@ -72,7 +78,7 @@ func TestOfficialClientExchange(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e2e.Run(t, "client.mjs", map[string]string{
 				"KW_URL": url, "KW_ORIGIN": testOrigin, "KW_TRANSPORTS": tc.transports,
-				"KW_UPGRADE": tc.upgrade, "KW_TOKEN": "t0k",
+				"KW_UPGRADE": tc.upgrade, "KW_TOKEN": "t0k", "KW_ASK": "1",
 			}, "exchange")
 			checkExchange(t, r, tc.want)
 		})
@@ -99,6 +105,9 @@ func checkExchange(t *testing.T, r e2e.Result, transport string) {
 	bin, _ := r["binaryBack"].([]any)
 	if len(bin) != 2 || bin[0].(map[string]any)["binary"] != "090807" {
 		t.Errorf("binary event back = %v", r["binaryBack"])
+	}
+	if ans := fmt.Sprint(r["clientAnswered"]); ans != "[answer map[binary:0402]]" {
+		t.Errorf("client's ack to a server emit = %s", ans)
 	}
 	if after, _ := r["afterUpgrade"].([]any); len(after) != 1 || after[0] != "after-upgrade" {
 		t.Errorf("ack after upgrade = %v", r["afterUpgrade"])

@@ -66,6 +66,13 @@ const scenarios = {
     const binBack = once(s, "message-back");
     s.emit("message", Buffer.from([9, 8, 7]), { nested: Buffer.from("hi") });
     out.binaryBack = summarize(await binBack);
+    if (env.KW_ASK === "1") {
+      // the server emits with an ack; the client answers with binary
+      s.on("question", (q, bin, ack) => ack("answer", bin));
+      const answered = once(s, "client-answered");
+      s.emit("please-ask");
+      out.clientAnswered = summarize(await answered);
+    }
     out.transport = s.io.engine.transport.name;
     if (env.KW_UPGRADE !== "0" && s.io.engine.transport.name !== "websocket" &&
       (env.KW_TRANSPORTS || "polling,websocket").includes("websocket")) {
