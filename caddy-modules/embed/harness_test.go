@@ -80,6 +80,7 @@ func (s *stack) caddyfile(redisURL, socketAddr string) string {
 	admin off
 	persist_config off
 	auto_https off
+	default_bind 127.0.0.1
 }
 http://:%[1]d {
 	route /embed/* {

@@ -54,6 +54,7 @@ func startCaddy(t testing.TB, servers, site string) string {
 	admin off
 	persist_config off
 	auto_https off
+	default_bind 127.0.0.1
 	servers {
 		%s
 	}

@@ -1,4 +1,4 @@
-package ratelimit
+package ratelimit_test
 
 import (
 	"encoding/json"
@@ -8,14 +8,19 @@ import (
 	"strings"
 	"testing"
 
-	_ "github.com/kernelwork/kernelwork/caddy-modules/embed" // the root Caddyfile uses kw_embed
+	"github.com/caddyserver/caddy/v2/caddyconfig"
+	_ "github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+
+	_ "github.com/kernelwork/kernelwork/caddy-modules" // every directive of the root Caddyfile
+	"github.com/kernelwork/kernelwork/caddy-modules/ratelimit"
 	"github.com/kernelwork/kernelwork/core/coretest"
 )
 
 // TestRootCaddyfileLimitsAuthAndAPI adapts the repository's Caddyfile and
 // checks that its kw_rate_limit zones cover login, refresh, password
 // changes and resets, the embed API, the public API and socket handshakes,
-// with auth routes failing closed.
+// with auth routes failing closed, and that the limiter runs before any
+// proxying.
 func TestRootCaddyfileLimitsAuthAndAPI(t *testing.T) {
 	root := coretest.RepoRoot(t)
 	t.Setenv("KW_REDIS_URL", "redis://127.0.0.1:16379/0")
@@ -24,17 +29,19 @@ func TestRootCaddyfileLimitsAuthAndAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := adapt(t, string(src))
+	cfg, _, err := caddyconfig.GetAdapter("caddyfile").Adapt(src,
+		map[string]any{"filename": "Caddyfile"})
+	if err != nil {
+		t.Fatalf("adapting the root Caddyfile: %v", err)
+	}
 	rl, rp := strings.Index(string(cfg), `"handler":"kw_rate_limit"`),
 		strings.Index(string(cfg), `"handler":"reverse_proxy"`)
 	if rl < 0 || rp < 0 || rl > rp {
 		t.Fatalf("kw_rate_limit (at %d) must come before every reverse_proxy (first at %d)", rl, rp)
 	}
 	h := findRateLimit(t, cfg)
-	for _, z := range h.Zones {
-		if err := z.provision(); err != nil {
-			t.Fatal(err)
-		}
+	if err := h.Prepare(); err != nil {
+		t.Fatal(err)
 	}
 	if err := h.Validate(); err != nil {
 		t.Fatalf("root Caddyfile's kw_rate_limit: %v", err)
@@ -58,8 +65,9 @@ func TestRootCaddyfileLimitsAuthAndAPI(t *testing.T) {
 			r := httptest.NewRequest("GET", "http://edge.test"+tc.path, nil)
 			for _, z := range h.Zones {
 				if z.Name == tc.zone {
-					if !z.covers(r) || (z.OnStoreError == FailOpen) != tc.failOpen {
-						t.Fatalf("zone %s: covers %v, on_store_error %s", z.Name, z.covers(r), z.OnStoreError)
+					if !z.Covers(r) || (z.OnStoreError == ratelimit.FailOpen) != tc.failOpen {
+						t.Fatalf("zone %s: covers %v, on_store_error %s", z.Name, z.Covers(r),
+							z.OnStoreError)
 					}
 					return
 				}
@@ -71,7 +79,7 @@ func TestRootCaddyfileLimitsAuthAndAPI(t *testing.T) {
 
 // findRateLimit returns the first kw_rate_limit handler in a Caddy JSON
 // config.
-func findRateLimit(t *testing.T, cfg []byte) *Handler {
+func findRateLimit(t *testing.T, cfg []byte) *ratelimit.Handler {
 	t.Helper()
 	var doc any
 	if err := json.Unmarshal(cfg, &doc); err != nil {
@@ -99,10 +107,9 @@ func findRateLimit(t *testing.T, cfg []byte) *Handler {
 		t.Fatal("the root Caddyfile has no kw_rate_limit handler")
 	}
 	b, _ := json.Marshal(found)
-	h := new(Handler)
+	h := new(ratelimit.Handler)
 	if err := json.Unmarshal(b, h); err != nil {
 		t.Fatal(err)
 	}
-	h.applyDefaults()
 	return h
 }

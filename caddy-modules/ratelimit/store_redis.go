@@ -46,7 +46,8 @@ func newRedisStore(url string, timeout time.Duration, prefix string,
 		return nil, fmt.Errorf("redis_url is not a redis:// or rediss:// URL")
 	}
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = timeout, timeout, timeout
-	opts.MaxRetries = -1 // one try: the zone's failure policy decides
+	// one try, no dial retries: the zone's failure policy decides
+	opts.MaxRetries, opts.DialerRetries, opts.DialerRetryTimeout = -1, 1, time.Millisecond
 	client := redis.NewClient(opts)
 	ctx, stop := context.WithCancel(context.Background())
 	return &redisStore{client: client, batch: newBatchClient(ctx, client), stop: stop,
