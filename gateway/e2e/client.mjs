@@ -184,6 +184,21 @@ scenarios.many = async function many() {
   return { answered, transport: s.io.engine.transport.name };
 };
 
+// emit KW_EVENT with an ack, and collect KW_EXPECT events sent meanwhile.
+scenarios.drive = async function drive() {
+  const s = connect();
+  const events = [];
+  s.onAny((event, ...args) => events.push({ event, args: summarize(args) }));
+  await once(s, "connect");
+  const ack = summarize(await ackOf(s, env.KW_EVENT, "arg"));
+  const deadline = Date.now() + 3000;
+  while (events.length < Number(env.KW_EXPECT || 0) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  s.disconnect();
+  return { ack, events };
+};
+
 const name = process.argv[2];
 const timer = setTimeout(() => {
   console.log(JSON.stringify({ error: "timeout in scenario " + name }));
