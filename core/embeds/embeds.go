@@ -17,6 +17,17 @@
 // The edge reads an embed's allowlist from GET /internal/embeds/{id} over the
 // trusted channel, and every change is announced on the Redis channel
 // kw:embeds so that each edge drops its cached copy at once.
+//
+// Routes (errors are RFC 9457 problems; another tenant's embed is 404):
+//
+//	POST   /api/v1/embeds               tenant admin: {workspace_id, conversation_id, name, origins} -> 201 Embed
+//	GET    /api/v1/embeds               tenant admin: {"embeds": [Embed]}, ?workspace_id= filters
+//	GET    /api/v1/embeds/{id}          tenant admin: Embed
+//	PATCH  /api/v1/embeds/{id}          tenant admin: {name?, origins?} -> Embed
+//	DELETE /api/v1/embeds/{id}          tenant admin: 204
+//	POST   /api/v1/embeds/{id}/token    anonymous, listed Origin: 201 {token, expires_at, origin, room, embed_id}
+//	GET    /api/v1/embeds/{id}/session  embed caller of this embed: {embed_id, room, origin}
+//	GET    /internal/embeds/{id}        the edge: {id, tenant_id, room, origins}
 package embeds
 
 import (
