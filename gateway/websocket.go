@@ -66,7 +66,11 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, c *conn)
 	if err != nil && c != nil {
 		c.endProbe()
 	}
-	if err != nil && !errors.Is(err, melody.ErrClosed) {
+	switch {
+	case errors.Is(err, melody.ErrClosed):
+		writeEIOError(w, http.StatusServiceUnavailable, codeBadRequest, "Server closing")
+	case err != nil:
+		// the upgrader has answered the client already
 		s.opts.Logger.Debug("websocket upgrade refused", "error", err.Error())
 	}
 }
