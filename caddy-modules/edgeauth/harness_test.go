@@ -44,7 +44,7 @@ func startCaddy(t testing.TB, sites string) (logFile string) {
 	t.Helper()
 	dir := t.TempDir()
 	logFile = filepath.Join(dir, "caddy.log")
-	src := fmt.Sprintf("{\n\tadmin off\n\tauto_https off\n\tpersist_config off\n\tstorage file_system %s\n"+
+	src := fmt.Sprintf("{\n\tadmin off\n\tauto_https off\n\tdefault_bind 127.0.0.1\n\tpersist_config off\n\tstorage file_system %s\n"+
 		"\tlog {\n\t\toutput file %s\n\t\tlevel DEBUG\n\t}\n}\n\n%s", dir, logFile, sites)
 	cfg, warns, err := caddyconfig.GetAdapter("caddyfile").Adapt(caddyfile.Format([]byte(src)), nil)
 	if err != nil {

@@ -34,6 +34,9 @@ type Config struct {
 	ClockSkew time.Duration
 	// MaxLifetime bounds exp - iat. Default: 15m.
 	MaxLifetime time.Duration
+	// CacheEntries bounds the cache of verified tokens (see Verify); a
+	// negative value turns it off. Default: 10000.
+	CacheEntries int
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
 }
@@ -42,6 +45,7 @@ type Config struct {
 type Verifier struct {
 	cfg    Config
 	parser *jwt.Parser
+	cache  *verifiedCache
 }
 
 // New checks cfg, fills its defaults and returns a Verifier.
@@ -67,13 +71,20 @@ func New(cfg Config) (*Verifier, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.CacheEntries == 0 {
+		cfg.CacheEntries = 10000
+	}
 	p := jwt.NewParser(jwt.WithStrictDecoding(), jwt.WithoutClaimsValidation(), jwt.WithJSONNumber())
-	return &Verifier{cfg: cfg, parser: p}, nil
+	return &Verifier{cfg: cfg, parser: p, cache: newVerifiedCache(cfg.CacheEntries)}, nil
 }
 
 // Verify checks raw (a compact JWS, without "Bearer ") and returns its
 // claims. Every refusal is an *Error; compare with errors.Is against the
 // Err* values.
+//
+// A token whose exact text was verified before is not verified again
+// cryptographically: its claims come from a bounded cache, and only the
+// time rules, the presence of its key and revocation are checked.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if len(raw) > v.cfg.MaxTokenBytes {
 		return nil, ErrTooLarge
@@ -81,6 +92,40 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if raw == "" {
 		return nil, ErrMissing
 	}
+	if c, ok := v.cache.get(raw); ok {
+		return v.recheck(ctx, c)
+	}
+	c, err := v.verifyFull(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	v.cache.put(raw, c)
+	return v.unrevoked(c)
+}
+
+// recheck applies to cached claims every rule that can change over time.
+func (v *Verifier) recheck(ctx context.Context, c *Claims) (*Claims, error) {
+	if _, err := v.cfg.Keys.Key(ctx, c.KeyID); err != nil {
+		return nil, err
+	}
+	if err := v.checkClaims(c); err != nil {
+		return nil, err
+	}
+	return v.unrevoked(c)
+}
+
+// unrevoked returns a copy of c unless its session or token id is revoked
+// or the revocation set is stale.
+func (v *Verifier) unrevoked(c *Claims) (*Claims, error) {
+	if err := v.cfg.Revocations.CheckToken(c.Issuer, c.TokenID, c.SessionID); err != nil {
+		return nil, err
+	}
+	cp := *c
+	return &cp, nil
+}
+
+// verifyFull decodes raw, checks its header and signature and its claims.
+func (v *Verifier) verifyFull(ctx context.Context, raw string) (*Claims, error) {
 	if strings.Count(raw, ".") != 2 {
 		return nil, ErrMalformed
 	}
@@ -105,7 +150,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if err := v.checkClaims(c); err != nil {
 		return nil, err
 	}
-	return c, v.cfg.Revocations.CheckToken(c.Issuer, c.TokenID, c.SessionID)
+	return c, nil
 }
 
 // headerKey checks the protected header and returns the configured key of
