@@ -33,6 +33,12 @@
 // revocation set is stale. The header members jwk, jku, x5u and x5c are
 // never read, so they cause no outbound request.
 //
+// A token whose exact text has been verified is kept in a bounded cache
+// (Config.CacheEntries), so that a client reusing its token costs no
+// cryptography; on every use the time rules, the presence of its key and
+// revocation are checked again. A token written differently is verified in
+// full.
+//
 // Every refusal is an *Error carrying the RFC 6750 error code (Code), the
 // HTTP status to answer with (Status) and a short machine-readable Reason.
 // Compare with errors.Is against the Err* values.
