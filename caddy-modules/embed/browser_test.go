@@ -100,6 +100,11 @@ func TestBrowserEmbed(t *testing.T) {
 	if o := sock.origins(); len(o) != 1 || o[0] != allowed {
 		t.Fatalf("socket handshakes reaching the backend came from %v, want only %s", o, allowed)
 	}
+	sock.mu.Lock()
+	defer sock.mu.Unlock()
+	if q := sock.queries[0]; strings.Contains(q, "embed_token") {
+		t.Fatalf("the edge passed the embed token on in the query: %q", q)
+	}
 }
 
 type visitResult struct {
@@ -164,9 +169,10 @@ func serveHost(t *testing.T, addr, page string) {
 // socketBackend stands for the socket layer behind the edge: it accepts
 // WebSocket handshakes, says "welcome" and records each handshake's Origin.
 type socketBackend struct {
-	addr string
-	mu   sync.Mutex
-	seen []string
+	addr    string
+	mu      sync.Mutex
+	seen    []string
+	queries []string
 }
 
 func startSocketBackend(t *testing.T) *socketBackend {
@@ -181,6 +187,7 @@ func startSocketBackend(t *testing.T) *socketBackend {
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b.mu.Lock()
 		b.seen = append(b.seen, r.Header.Get("Origin"))
+		b.queries = append(b.queries, r.URL.RawQuery)
 		b.mu.Unlock()
 		c, err := up.Upgrade(w, r, nil)
 		if err != nil {

@@ -34,6 +34,7 @@ var (
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	dropIdentity(r.Header)
 	claims, id, ref := h.identify(r)
+	dropQueryToken(r)
 	if ref != nil {
 		return refuse(w, *ref)
 	}
@@ -107,6 +108,17 @@ func dropIdentity(h http.Header) {
 		if strings.HasPrefix(k, "X-Kw-") {
 			delete(h, k)
 		}
+	}
+}
+
+// dropQueryToken removes the embed_token query parameter, so that what runs
+// after this handler (the socket layer, the core) never sees or logs it.
+func dropQueryToken(r *http.Request) {
+	q := r.URL.Query()
+	if q.Has(tokenQueryName) {
+		q.Del(tokenQueryName)
+		r.URL.RawQuery = q.Encode()
+		r.RequestURI = r.URL.RequestURI()
 	}
 }
 
