@@ -43,8 +43,10 @@ func TestEventAnswerIsApplied(t *testing.T) {
 		}
 	}))
 	t.Cleanup(core.Close)
-	h, err := edge.New(edge.Config{Verifier: refuseAll{}, Public: true,
-		Hooks: &edge.Hooks{BaseURL: core.URL, Client: core.Client()}})
+	h, err := edge.New(edge.Config{
+		Verifier: refuseAll{}, Public: true,
+		Hooks: &edge.Hooks{BaseURL: core.URL, Client: core.Client()},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,8 +58,10 @@ func TestEventAnswerIsApplied(t *testing.T) {
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { _ = srv.Close(); hs.Close() })
 
-	r := e2e.Run(t, "client.mjs", map[string]string{"KW_URL": hs.URL, "KW_ORIGIN": testOrigin,
-		"KW_EVENT": "go", "KW_EXPECT": "2"}, "drive")
+	r := e2e.Run(t, "client.mjs", map[string]string{
+		"KW_URL": hs.URL, "KW_ORIGIN": testOrigin,
+		"KW_EVENT": "go", "KW_EXPECT": "2",
+	}, "drive")
 	if fmt.Sprint(r["ack"]) != "[done]" {
 		t.Errorf("ack %v", r["ack"])
 	}

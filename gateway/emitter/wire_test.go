@@ -8,8 +8,10 @@ import (
 )
 
 func TestEncodeDecodeRoundTrip(t *testing.T) {
-	in := Message{UID: "u1", Namespace: "/chat", Rooms: []string{"r"}, Except: []string{"x"},
-		Event: "ev", Args: []any{"s", []byte{1, 2}, map[string]any{"k": true}}}
+	in := Message{
+		UID: "u1", Namespace: "/chat", Rooms: []string{"r"}, Except: []string{"x"},
+		Event: "ev", Args: []any{"s", []byte{1, 2}, map[string]any{"k": true}},
+	}
 	b, err := Encode(in)
 	if err != nil {
 		t.Fatal(err)
