@@ -27,6 +27,9 @@ const (
 	RoleChanged        = "user.role_changed"
 	TenantBootstrapped = "tenant.bootstrapped"
 	KeyRotated         = "signing_key.rotated"
+	WorkspaceCreated   = "workspace.created"
+	MembershipSet      = "membership.set"
+	MembershipRemoved  = "membership.removed"
 )
 
 // Entry is one line of the audit log.

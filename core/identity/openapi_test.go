@@ -75,7 +75,8 @@ func TestOpenAPIMatchesTheRunningRoutes(t *testing.T) {
 		method, path, _ := strings.Cut(key, " ")
 		op := doc.Paths[path][strings.ToLower(method)]
 		t.Run(key, func(t *testing.T) {
-			r := req{method: method, path: strings.ReplaceAll(path, "{id}", uuid.NewString())}
+			r := req{method: method, path: strings.NewReplacer("{id}", uuid.NewString(),
+				"{user_id}", uuid.NewString()).Replace(path)}
 			if op.Security == nil || len(*op.Security) > 0 {
 				r.id = identitytest.NewUser(t, e.a, coretest.RandomSlug("api"), identity.RoleOwner).Identity()
 			}

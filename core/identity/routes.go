@@ -49,6 +49,21 @@ var Routes = []Route{
 		return s.admin(s.handleRevokeUserSessions)
 	}},
 	{"GET", "/api/v1/audit", func(s *Service) http.HandlerFunc { return s.admin(s.handleAudit) }},
+	{"GET", "/api/v1/workspaces", func(s *Service) http.HandlerFunc {
+		return s.signedIn(s.handleListWorkspaces)
+	}},
+	{"POST", "/api/v1/workspaces", func(s *Service) http.HandlerFunc {
+		return s.admin(s.handleCreateWorkspace)
+	}},
+	{"GET", "/api/v1/workspaces/{id}/members", func(s *Service) http.HandlerFunc {
+		return s.signedIn(s.handleListMembers)
+	}},
+	{"PUT", "/api/v1/workspaces/{id}/members/{user_id}", func(s *Service) http.HandlerFunc {
+		return s.signedIn(s.handleSetMember)
+	}},
+	{"DELETE", "/api/v1/workspaces/{id}/members/{user_id}", func(s *Service) http.HandlerFunc {
+		return s.signedIn(s.handleRemoveMember)
+	}},
 }
 
 // Register mounts the identity routes on mux.

@@ -1,9 +1,11 @@
 // Package identity is the core's account and session feature: tenants, users
-// and their roles, login with argon2id passwords, sessions with rotating
-// refresh tokens, access tokens (via core/tokens), revocation (recorded in
-// PostgreSQL, announced via core/revocation), per-account login throttling,
-// the audit log API, and the HTTP routes under /api/v1/auth, /api/v1/me,
-// /api/v1/users and /api/v1/audit, plus /.well-known/jwks.json.
+// and their roles, workspaces and their memberships, login with argon2id
+// passwords, sessions with rotating refresh tokens, access tokens (via
+// core/tokens), revocation (recorded in PostgreSQL, announced via
+// core/revocation), per-account login throttling, the audit log API, and the
+// HTTP routes under /api/v1/auth, /api/v1/me,
+// /api/v1/users, /api/v1/workspaces and /api/v1/audit, plus
+// /.well-known/jwks.json.
 //
 // The routes are documented in docs/openapi.yaml; the terms in
 // docs/glossary.md; the controls in docs/SECURITY.md. Tests of other packages
