@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/kernelwork/kernelwork/core/identity"
 	"github.com/kernelwork/kernelwork/core/identity/identitytest"
+	"github.com/kernelwork/kernelwork/core/revocation"
 	"github.com/kernelwork/kernelwork/gateway/e2e"
 )
 
@@ -43,6 +45,27 @@ func TestTwoEdgesBehindAReverseProxy(t *testing.T) {
 		ev := l.Wait(t)["events"].([]any)[0].(map[string]any)
 		if ev["event"] != "typing" {
 			t.Fatalf("bob on the other edge got %v", ev)
+		}
+	})
+	t.Run("a revocation closes the session's sockets on every edge", func(t *testing.T) {
+		victim := identitytest.NewUser(t, s.a, "sio-multi", identity.RoleMember)
+		var ls []*e2e.Process
+		for _, port := range []int{a, b} {
+			l := e2e.Start(t, "client.mjs", map[string]string{
+				"KW_URL": base(port), "KW_ORIGIN": testOrigin,
+				"KW_TOKEN": victim.Token, "KW_EXPECT": "100",
+			}, "listen")
+			l.Next(t)
+			ls = append(ls, l)
+		}
+		if err := revocation.Publish(context.Background(), s.a.Redis, revocation.KindSession,
+			victim.SessionID, "", time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		for i, l := range ls {
+			if r := l.Wait(t); r["disconnect"] != "io server disconnect" {
+				t.Errorf("edge %d: %v", i, r)
+			}
 		}
 	})
 	t.Run("long-polling through a sticky balancer", func(t *testing.T) {
