@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
-
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
@@ -147,8 +146,10 @@ func TestValidateRefusesIncompleteConfig(t *testing.T) {
 
 // FuzzUnmarshalCaddyfile: the parser never panics on any block.
 func FuzzUnmarshalCaddyfile(f *testing.F) {
-	for _, s := range []string{"kw_auth {\n\tissuer x\n}", "kw_auth {\n\tkey_file a b c\n\tpublic /x /y\n}",
-		"kw_auth {\n\tmax_token_bytes 9000\n\tclock_skew 1s\n}"} {
+	for _, s := range []string{
+		"kw_auth {\n\tissuer x\n}", "kw_auth {\n\tkey_file a b c\n\tpublic /x /y\n}",
+		"kw_auth {\n\tmax_token_bytes 9000\n\tclock_skew 1s\n}",
+	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {

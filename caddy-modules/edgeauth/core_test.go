@@ -89,8 +89,10 @@ func (e *coreEdge) waitReady(t *testing.T) {
 // the core's JWKS over mutual TLS, reaches the core as the user.
 func TestCoreMintedTokenThroughTheEdge(t *testing.T) {
 	e := startCoreEdge(t)
-	status, _, body := call(t, "GET", e.base+"/api/v1/me", [][2]string{bearer(e.admin.Token),
-		{"X-Kw-User", "00000000-0000-4000-8000-000000000000"}})
+	status, _, body := call(t, "GET", e.base+"/api/v1/me", [][2]string{
+		bearer(e.admin.Token),
+		{"X-Kw-User", "00000000-0000-4000-8000-000000000000"},
+	})
 	if status != 200 || !strings.Contains(string(body), e.admin.ID) {
 		t.Fatalf("me: %d %s", status, body)
 	}
@@ -179,8 +181,10 @@ func TestAPIKeysThroughTheEdge(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // the announcement travels through redis
 	unknown, _ := keyformat.New()
 	wrong, _ := keyformat.Build(readerID, strings.Repeat("C", 32))
-	bad := map[string]string{"unknown": unknown.Full, "malformed": "kwk_abc",
-		"bad checksum": reader[:len(reader)-1] + "0", "wrong secret": wrong.Full, "revoked": revoked}
+	bad := map[string]string{
+		"unknown": unknown.Full, "malformed": "kwk_abc",
+		"bad checksum": reader[:len(reader)-1] + "0", "wrong secret": wrong.Full, "revoked": revoked,
+	}
 	var first string
 	for name, key := range bad {
 		status, hdr, body := call(t, "GET", e.base+"/api/v1/api-keys", [][2]string{bearer(key)})

@@ -102,10 +102,12 @@ func (k *tokenKey) mint(claims map[string]any) string {
 // claims returns valid claims for a fresh session.
 func claims(sid string) map[string]any {
 	now := time.Now().Unix()
-	return map[string]any{"iss": "https://edge.test", "aud": "kernelwork",
+	return map[string]any{
+		"iss": "https://edge.test", "aud": "kernelwork",
 		"sub": "11111111-1111-4111-8111-111111111111", "sid": sid,
 		"tid": "33333333-3333-4333-8333-333333333333", "jti": randomUUID(),
-		"iat": now, "nbf": now, "exp": now + 600}
+		"iat": now, "nbf": now, "exp": now + 600,
+	}
 }
 
 func randomUUID() string {

@@ -66,8 +66,10 @@ type assertion struct {
 // set writes id as the edge's own identity headers.
 func (id assertion) set(h http.Header) {
 	h.Set(HeaderAuth, id.auth)
-	for name, v := range map[string]string{HeaderUser: id.user, HeaderTenant: id.tenant,
-		HeaderSession: id.session, HeaderKeyID: id.keyID} {
+	for name, v := range map[string]string{
+		HeaderUser: id.user, HeaderTenant: id.tenant,
+		HeaderSession: id.session, HeaderKeyID: id.keyID,
+	} {
 		if v != "" {
 			h.Set(name, v)
 		}

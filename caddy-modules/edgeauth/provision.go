@@ -84,8 +84,10 @@ func (h *Handler) coreClient() (*http.Client, error) {
 		}
 		sn = u.Hostname()
 	}
-	c, err := tokencheck.NewTLSClient(tokencheck.TLSFiles{CAFile: h.CoreTLS.CAFile,
-		CertFile: h.CoreTLS.CertFile, KeyFile: h.CoreTLS.KeyFile, ServerName: sn})
+	c, err := tokencheck.NewTLSClient(tokencheck.TLSFiles{
+		CAFile:   h.CoreTLS.CAFile,
+		CertFile: h.CoreTLS.CertFile, KeyFile: h.CoreTLS.KeyFile, ServerName: sn,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("kw_auth: core_tls: %w", err)
 	}
@@ -105,9 +107,11 @@ func (h *Handler) keySource(bg context.Context, client *http.Client) (tokencheck
 	if h.JWKSURL == "" {
 		return static, nil
 	}
-	j, err := tokencheck.NewJWKS(tokencheck.JWKSOptions{URL: h.JWKSURL, Alg: h.JWKSAlg,
+	j, err := tokencheck.NewJWKS(tokencheck.JWKSOptions{
+		URL: h.JWKSURL, Alg: h.JWKSAlg,
 		Client: client, Refresh: time.Duration(h.JWKSRefresh),
-		MinRefetch: time.Duration(h.JWKSMinRefetch), Now: h.now, Log: h.log})
+		MinRefetch: time.Duration(h.JWKSMinRefetch), Now: h.now, Log: h.log,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("kw_auth: %w", err)
 	}
@@ -123,9 +127,11 @@ func (h *Handler) provisionAPIKeys(client *http.Client) error {
 		return nil
 	}
 	var err error
-	h.apiKeys, err = tokencheck.NewAPIKeys(tokencheck.APIKeyOptions{URL: h.APIKeyURL,
+	h.apiKeys, err = tokencheck.NewAPIKeys(tokencheck.APIKeyOptions{
+		URL:    h.APIKeyURL,
 		Client: client, Revocations: h.revs, CacheTTL: time.Duration(h.APIKeyCacheTTL),
-		Now: h.now, Log: h.log})
+		Now: h.now, Log: h.log,
+	})
 	if err != nil {
 		return fmt.Errorf("kw_auth: %w", err)
 	}

@@ -83,8 +83,10 @@ func (h *Handler) apiKeyIdentity(r *http.Request, raw string) (assertion, error)
 			return assertion{keyID: k.KeyID}, tokencheck.ErrInsufficientScope
 		}
 	}
-	return assertion{auth: "api_key", user: k.UserID, tenant: k.TenantID, keyID: k.KeyID,
-		scopes: k.Scopes}, nil
+	return assertion{
+		auth: "api_key", user: k.UserID, tenant: k.TenantID, keyID: k.KeyID,
+		scopes: k.Scopes,
+	}, nil
 }
 
 // reject answers with the status of e, a WWW-Authenticate header (RFC

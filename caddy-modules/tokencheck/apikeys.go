@@ -20,9 +20,12 @@ import (
 // expired or revoked API key, so that a caller learns nothing about which.
 var ErrInvalidAPIKey = invalidToken("invalid_api_key")
 
-// ErrAPIKeyCheckUnavailable: the core's verify endpoint did not answer.
-var ErrAPIKeyCheckUnavailable = &Error{Code: CodeInvalidToken, Status: http.StatusServiceUnavailable,
-	Reason: "api_key_check_unavailable"}
+// ErrAPIKeyCheckUnavailable is returned when the core's verify endpoint does not
+// answer.
+var ErrAPIKeyCheckUnavailable = &Error{
+	Code: CodeInvalidToken, Status: http.StatusServiceUnavailable,
+	Reason: "api_key_check_unavailable",
+}
 
 // APIKeyIdentity is who an API key acts for.
 type APIKeyIdentity struct {

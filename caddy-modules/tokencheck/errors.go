@@ -99,15 +99,21 @@ var (
 	// ErrScheme: the Authorization header is not "Bearer <token>".
 	ErrScheme = invalidRequest("bad_authorization_header")
 	// ErrInsufficientScope: the caller is valid but lacks a required scope.
-	ErrInsufficientScope = &Error{Code: CodeInsufficientScope, Status: http.StatusForbidden,
-		Reason: "insufficient_scope"}
+	ErrInsufficientScope = &Error{
+		Code: CodeInsufficientScope, Status: http.StatusForbidden,
+		Reason: "insufficient_scope",
+	}
 	// ErrRevocationsStale: the revocation set has not been confirmed by Redis
 	// for longer than the configured bound, so no token is accepted.
-	ErrRevocationsStale = &Error{Code: CodeInvalidToken, Status: http.StatusServiceUnavailable,
-		Reason: "revocations_unavailable"}
+	ErrRevocationsStale = &Error{
+		Code: CodeInvalidToken, Status: http.StatusServiceUnavailable,
+		Reason: "revocations_unavailable",
+	}
 	// ErrKeysUnavailable: no key set could be loaded.
-	ErrKeysUnavailable = &Error{Code: CodeInvalidToken, Status: http.StatusServiceUnavailable,
-		Reason: "keys_unavailable"}
+	ErrKeysUnavailable = &Error{
+		Code: CodeInvalidToken, Status: http.StatusServiceUnavailable,
+		Reason: "keys_unavailable",
+	}
 )
 
 // AsError returns err as an *Error; any other error becomes ErrMalformed

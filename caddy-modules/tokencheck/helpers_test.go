@@ -83,8 +83,10 @@ func testPrefix() string {
 // ends and waits for its first sync.
 func startRevocations(t testing.TB, rdb redis.UniversalClient, prefix string, clk *clock) *Revocations {
 	t.Helper()
-	revs, err := NewRevocations(RevocationOptions{Redis: rdb, Prefix: prefix, Now: clk.Now,
-		MaxStale: time.Hour})
+	revs, err := NewRevocations(RevocationOptions{
+		Redis: rdb, Prefix: prefix, Now: clk.Now,
+		MaxStale: time.Hour,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,8 +167,10 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.v, err = New(Config{Issuer: "https://edge.test", Audience: "kernelwork",
-		Keys: StaticKeys{"k1": key}, Revocations: f.revs, Now: f.clk.Now})
+	f.v, err = New(Config{
+		Issuer: "https://edge.test", Audience: "kernelwork",
+		Keys: StaticKeys{"k1": key}, Revocations: f.revs, Now: f.clk.Now,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

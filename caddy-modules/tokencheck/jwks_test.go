@@ -58,8 +58,10 @@ func newJWKSServer(t *testing.T) *jwksServer {
 	caPEM, _ := os.ReadFile(filepath.Join(dir, pki.CACert))
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(caPEM)
-	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, ClientCAs: pool,
-		ClientAuth: tls.RequireAndVerifyClientCert}
+	s.srv.TLS = &tls.Config{
+		Certificates: []tls.Certificate{cert}, ClientCAs: pool,
+		ClientAuth: tls.RequireAndVerifyClientCert,
+	}
 	s.srv.StartTLS()
 	t.Cleanup(s.srv.Close)
 	return s
@@ -90,8 +92,10 @@ func jwksFixture(t *testing.T) (*fixture, *jwksServer, *JWKS) {
 	f := newFixture(t)
 	s := newJWKSServer(t)
 	s.add("k1", AlgEdDSA, f.s.pub)
-	j, err := NewJWKS(JWKSOptions{URL: s.srv.URL, Alg: AlgEdDSA, Client: s.client(t, true),
-		Now: f.clk.Now, MinRefetch: 30 * time.Second})
+	j, err := NewJWKS(JWKSOptions{
+		URL: s.srv.URL, Alg: AlgEdDSA, Client: s.client(t, true),
+		Now: f.clk.Now, MinRefetch: 30 * time.Second,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,8 +223,10 @@ func TestEmbeddedKeysAreIgnored(t *testing.T) {
 
 func selfSigned(t *testing.T, s *signer) string {
 	t.Helper()
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "attacker"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "attacker"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, s.pub, s.priv)
 	if err != nil {
 		t.Fatal(err)

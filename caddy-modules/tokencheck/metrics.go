@@ -16,14 +16,22 @@ type metrics struct {
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
-		stale: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kw_edge_revocations_stale",
-			Help: "1 while the revocation set is older than its allowed staleness and credentials are refused"}),
-		entries: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kw_edge_revocations_entries",
-			Help: "revoked sessions, token ids and api keys held after the last resync"}),
-		resyncs: prometheus.NewCounter(prometheus.CounterOpts{Name: "kw_edge_revocation_resyncs_total",
-			Help: "loads of the revocation sorted sets from redis"}),
-		redisErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "kw_edge_revocation_redis_errors_total",
-			Help: "errors of the revocation subscription or resync"}),
+		stale: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "kw_edge_revocations_stale",
+			Help: "1 while the revocation set is older than its allowed staleness and credentials are refused",
+		}),
+		entries: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "kw_edge_revocations_entries",
+			Help: "revoked sessions, token ids and api keys held after the last resync",
+		}),
+		resyncs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kw_edge_revocation_resyncs_total",
+			Help: "loads of the revocation sorted sets from redis",
+		}),
+		redisErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kw_edge_revocation_redis_errors_total",
+			Help: "errors of the revocation subscription or resync",
+		}),
 	}
 	if reg == nil {
 		return m, nil

@@ -88,8 +88,10 @@ func NewRevocations(opts RevocationOptions) (*Revocations, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Revocations{opts: opts, metrics: m, sets: emptySets(),
-		synced: make(chan struct{}), subs: map[int]func(Revocation){}}, nil
+	return &Revocations{
+		opts: opts, metrics: m, sets: emptySets(),
+		synced: make(chan struct{}), subs: map[int]func(Revocation){},
+	}, nil
 }
 
 func emptySets() map[string]map[string]int64 {

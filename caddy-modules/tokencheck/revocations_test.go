@@ -74,8 +74,10 @@ func TestRevokedSessionRefusedWithinOneSecond(t *testing.T) {
 func TestRevokedJTIRefused(t *testing.T) {
 	f := newFixture(t)
 	tok := f.valid()
-	f.revoke(t, Revocation{Kind: KindJTI, Iss: "https://edge.test",
-		ID: "44444444-4444-4444-8444-444444444444", Until: f.clk.Now().Add(time.Hour).Unix()})
+	f.revoke(t, Revocation{
+		Kind: KindJTI, Iss: "https://edge.test",
+		ID: "44444444-4444-4444-8444-444444444444", Until: f.clk.Now().Add(time.Hour).Unix(),
+	})
 	eventually(t, time.Second, "jti revocation", func() bool {
 		_, err := f.v.Verify(context.Background(), tok)
 		return errors.Is(err, ErrRevoked)
@@ -205,8 +207,10 @@ func TestStaleSetRefusesThenRecovers(t *testing.T) {
 
 	f := newFixture(t)
 	reg := prometheus.NewRegistry()
-	revs, err := NewRevocations(RevocationOptions{Redis: rdb, Prefix: f.prefix, Now: f.clk.Now,
-		MaxStale: 4 * time.Second, Registerer: reg})
+	revs, err := NewRevocations(RevocationOptions{
+		Redis: rdb, Prefix: f.prefix, Now: f.clk.Now,
+		MaxStale: 4 * time.Second, Registerer: reg,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,8 +239,10 @@ func TestStaleSetRefusesThenRecovers(t *testing.T) {
 	})
 
 	// revoked while the edge is cut off: only the sorted set can tell it
-	direct.ZAdd(ctx, f.prefix+suffixSessions, redis.Z{Score: float64(f.clk.Now().Add(time.Hour).Unix()),
-		Member: testSID})
+	direct.ZAdd(ctx, f.prefix+suffixSessions, redis.Z{
+		Score:  float64(f.clk.Now().Add(time.Hour).Unix()),
+		Member: testSID,
+	})
 	t.Cleanup(func() { direct.Del(context.Background(), f.prefix+suffixSessions) })
 	proxy.setCut(false)
 	eventually(t, 10*time.Second, "resync after reconnect", func() bool {

@@ -122,7 +122,8 @@ func (r *Revocations) resync(ctx context.Context) error {
 	names := map[string]string{KindSession: suffixSessions, KindJTI: suffixJTI, KindAPIKey: suffixAPIKeys}
 	for kind, suffix := range names {
 		zs, err := r.opts.Redis.ZRangeByScoreWithScores(ctx, r.opts.Prefix+suffix, &redis.ZRangeBy{
-			Min: strconv.FormatInt(now, 10), Max: "+inf"}).Result()
+			Min: strconv.FormatInt(now, 10), Max: "+inf",
+		}).Result()
 		if err != nil {
 			return fmt.Errorf("loading %s: %w", suffix, err)
 		}

@@ -123,8 +123,10 @@ func Create(ctx context.Context, a *app.App, tenantID, creatorID string, n NewKe
 	if err != nil {
 		return Created{}, fmt.Errorf("making api key: %w", err)
 	}
-	c := Created{Secret: k.Full, Key: Key{ID: k.ID, TenantID: tenantID, CreatedBy: creatorID,
-		Name: n.Name, Scopes: n.Scopes, ExpiresAt: n.ExpiresAt, CreatedAt: a.Now()}}
+	c := Created{Secret: k.Full, Key: Key{
+		ID: k.ID, TenantID: tenantID, CreatedBy: creatorID,
+		Name: n.Name, Scopes: n.Scopes, ExpiresAt: n.ExpiresAt, CreatedAt: a.Now(),
+	}}
 	if err := insert(ctx, a, c.Key, hash(k.Full)); err != nil {
 		return Created{}, err
 	}
@@ -154,8 +156,10 @@ func Verify(ctx context.Context, a *app.App, raw string) (Identity, error) {
 	if err := touch(ctx, a, k.ID, now); err != nil {
 		return Identity{}, err
 	}
-	return Identity{KeyID: row.ID, TenantID: row.TenantID, UserID: row.CreatedBy,
-		Scopes: row.Scopes, ExpiresAt: row.ExpiresAt}, nil
+	return Identity{
+		KeyID: row.ID, TenantID: row.TenantID, UserID: row.CreatedBy,
+		Scopes: row.Scopes, ExpiresAt: row.ExpiresAt,
+	}, nil
 }
 
 // Revoke marks the key revoked and announces it to every edge.

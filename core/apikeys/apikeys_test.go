@@ -72,8 +72,10 @@ func (e *env) create(t *testing.T, body map[string]any) apikeys.Created {
 
 // keyCaller is the identity the edge sets for a verified key.
 func keyCaller(k apikeys.Created) *coretest.Identity {
-	return &coretest.Identity{Auth: caller.AuthAPIKey, UserID: k.CreatedBy, TenantID: k.TenantID,
-		KeyID: k.ID, Scopes: k.Scopes}
+	return &coretest.Identity{
+		Auth: caller.AuthAPIKey, UserID: k.CreatedBy, TenantID: k.TenantID,
+		KeyID: k.ID, Scopes: k.Scopes,
+	}
 }
 
 func TestCreateShowsKeyOnceAndStoresOnlyItsHash(t *testing.T) {

@@ -176,9 +176,11 @@ func (h handlers) verify(w http.ResponseWriter, r *http.Request) {
 
 func (h handlers) audit(r *http.Request, c *caller.Caller, action, keyID string) {
 	details, _ := json.Marshal(map[string]string{"key_id": keyID})
-	err := audit.Write(r.Context(), h.a.DB, audit.Entry{TenantID: c.TenantID, ActorID: c.UserID,
+	err := audit.Write(r.Context(), h.a.DB, audit.Entry{
+		TenantID: c.TenantID, ActorID: c.UserID,
 		Action: action, TargetType: "api_key", TargetID: keyID, UserAgent: r.UserAgent(),
-		Details: details})
+		Details: details,
+	})
 	if err != nil {
 		h.a.Log.Error("writing audit entry", "action", action, "key_id", keyID, "error", err.Error())
 	}

@@ -24,8 +24,7 @@ func TestForgedIdentityStraightToCoreIsRefused(t *testing.T) {
 	}
 	foreign := coretest.ClientWithCert(t, otherPKI, true)
 	// trust the real core's CA so that only the client certificate differs
-	foreign.Transport.(*http.Transport).TLSClientConfig.RootCAs =
-		coretest.ClientWithCert(t, e.c.PKIDir, false).Transport.(*http.Transport).TLSClientConfig.RootCAs
+	foreign.Transport.(*http.Transport).TLSClientConfig.RootCAs = coretest.ClientWithCert(t, e.c.PKIDir, false).Transport.(*http.Transport).TLSClientConfig.RootCAs
 	clients := map[string]struct {
 		c   *http.Client
 		url string
