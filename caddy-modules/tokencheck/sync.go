@@ -65,7 +65,7 @@ func (r *Revocations) handleMessage(ctx context.Context, msg any) {
 	switch m := msg.(type) {
 	case *redis.Subscription:
 		if m.Kind == "subscribe" {
-			if err := r.resync(ctx); err != nil {
+			if err := r.resync(ctx); err != nil && ctx.Err() == nil {
 				r.metrics.redisErrors.Inc()
 				r.opts.Log.Warn("revocation resync failed", "error", err.Error())
 			}
