@@ -92,7 +92,7 @@ func claimsOf(c jwt.MapClaims) (*embedClaims, error) {
 	str := func(k string) string { s, _ := c[k].(string); return s }
 	iat, _ := c.GetIssuedAt()
 	exp, _ := c.GetExpirationTime()
-	if iat == nil || exp.Sub(iat.Time) > maxLifetime || c["sid"] != nil {
+	if iat == nil || exp == nil || exp.Sub(iat.Time) > maxLifetime || c["sid"] != nil {
 		return nil, fmt.Errorf("%w: lifetime or claims", errBadToken)
 	}
 	o, err := origin.ParseRequest(str("origin"))
