@@ -32,7 +32,7 @@ func TestEdgeServesHealthOverTLS(t *testing.T) {
 	data := t.TempDir()
 	cmd := exec.Command(caddyBin, "run", "--config", filepath.Join(root, "Caddyfile"),
 		"--adapter", "caddyfile")
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(stackEnviron(t),
 		"XDG_DATA_HOME="+data, "XDG_CONFIG_HOME="+data,
 		"KW_PKI_DIR="+c.PKIDir,
 		"KW_CORE_ADDR="+strings.TrimPrefix(c.URL, "https://"),
@@ -131,7 +131,7 @@ func TestEdgeBinaryHasModulesAndAcceptsCaddyfile(t *testing.T) {
 		}
 	}
 	c := coretest.Config(t, nil)
-	env := append(os.Environ(), "KW_PKI_DIR="+filepath.Dir(c.Server.EdgeCAFile),
+	env := append(stackEnviron(t), "KW_PKI_DIR="+filepath.Dir(c.Server.EdgeCAFile),
 		"XDG_DATA_HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir())
 	for _, args := range [][]string{
 		{"adapt", "--config", filepath.Join(root, "Caddyfile"), "--adapter", "caddyfile"},
@@ -143,4 +143,15 @@ func TestEdgeBinaryHasModulesAndAcceptsCaddyfile(t *testing.T) {
 			t.Errorf("caddy %s: %v\n%s", args[0], err, out)
 		}
 	}
+}
+
+// stackEnviron is the process environment plus the local stack's variables
+// (the root Caddyfile reads KW_REDIS_URL and others), as `make run` gives them.
+func stackEnviron(t *testing.T) []string {
+	t.Helper()
+	env := os.Environ()
+	for k, v := range coretest.StackEnv(t) {
+		env = append(env, k+"="+v)
+	}
+	return env
 }
