@@ -141,9 +141,16 @@ func (j *JWKS) Refresh(ctx context.Context) error {
 }
 
 // Run refreshes the set every Refresh until ctx ends. It loads the set
-// first.
+// first, retrying every 2 seconds until a first load succeeds (the core may
+// start after the edge).
 func (j *JWKS) Run(ctx context.Context) {
-	_ = j.Refresh(ctx)
+	for j.Refresh(ctx) != nil {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(2 * time.Second):
+		}
+	}
 	t := time.NewTicker(j.opts.Refresh)
 	defer t.Stop()
 	for {

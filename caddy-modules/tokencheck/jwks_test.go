@@ -35,6 +35,7 @@ type jwksServer struct {
 	mu   sync.Mutex
 	keys []jose.JSONWebKey
 	hits atomic.Int64
+	down atomic.Bool
 }
 
 func newJWKSServer(t *testing.T) *jwksServer {
@@ -46,6 +47,10 @@ func newJWKSServer(t *testing.T) *jwksServer {
 	s := &jwksServer{dir: dir}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.hits.Add(1)
+		if s.down.Load() {
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		w.Header().Set("Content-Type", "application/jwk-set+json")
@@ -232,4 +237,35 @@ func selfSigned(t *testing.T, s *signer) string {
 		t.Fatal(err)
 	}
 	return base64.StdEncoding.EncodeToString(der)
+}
+
+// TestJWKSRunRetriesUntilTheCoreAnswers: an edge started before the core
+// loads the key set as soon as the core answers.
+func TestJWKSRunRetriesUntilTheCoreAnswers(t *testing.T) {
+	f, s, j := jwksFixture(t)
+	s.down.Store(true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go j.Run(ctx)
+	time.Sleep(100 * time.Millisecond)
+	if _, err := f.v.Verify(ctx, f.valid()); !errors.Is(err, ErrKeysUnavailable) {
+		t.Fatalf("before the core answers: %v", err)
+	}
+	s.down.Store(false)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		j.mu.RLock()
+		loaded := j.keys != nil
+		j.mu.RUnlock()
+		if loaded {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("key set not loaded after the core came up")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := f.v.Verify(ctx, f.valid()); err != nil {
+		t.Fatalf("after the core answers: %v", err)
+	}
 }
