@@ -7,6 +7,7 @@ import (
 
 	"github.com/kernelwork/kernelwork/core/audit"
 	"github.com/kernelwork/kernelwork/core/identity/password"
+	"github.com/kernelwork/kernelwork/core/jsonio"
 	"github.com/kernelwork/kernelwork/core/problem"
 )
 
@@ -58,7 +59,7 @@ func (s *Service) handlePassword(w http.ResponseWriter, r *http.Request) {
 		Current string `json:"current_password"`
 		New     string `json:"new_password"`
 	}
-	if err := readJSON(w, r, &req); err != nil {
+	if err := jsonio.Decode(w, r, &req); err != nil {
 		problem.Write(w, err)
 		return
 	}
@@ -113,7 +114,7 @@ func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, meResponse{
+	jsonio.Write(w, http.StatusOK, meResponse{
 		User: me.User, TenantSlug: slug,
 		SessionID: me.Session.ID,
 	})
@@ -141,7 +142,7 @@ func (s *Service) writeSessions(w http.ResponseWriter, r *http.Request, tenantID
 	for _, sess := range list {
 		out = append(out, sessionView{Session: sess, Current: sess.ID == current})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
+	jsonio.Write(w, http.StatusOK, map[string]any{"sessions": out})
 }
 
 // handleDeleteMySession revokes one of the caller's own sessions; another

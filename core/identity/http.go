@@ -2,7 +2,6 @@ package identity
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -36,32 +35,6 @@ var (
 	errUserExists = problem.New(http.StatusConflict, "user-exists",
 		"A user with this email already exists in the tenant.")
 )
-
-// maxBody bounds every JSON request body of these routes.
-const maxBody = 16 << 10
-
-// readJSON decodes the request body into v, refusing unknown fields and
-// bodies over maxBody.
-func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return problem.TooLarge
-		}
-		return problem.BadRequest.WithDetail("The body must be one JSON object of the " +
-			"documented fields.")
-	}
-	return nil
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
 
 // clientIP is the client's address as the edge reports it: the last entry of
 // X-Forwarded-For, which the edge appends, or the peer address.

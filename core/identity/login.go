@@ -10,6 +10,7 @@ import (
 
 	"github.com/kernelwork/kernelwork/core/audit"
 	"github.com/kernelwork/kernelwork/core/identity/password"
+	"github.com/kernelwork/kernelwork/core/jsonio"
 	"github.com/kernelwork/kernelwork/core/problem"
 )
 
@@ -39,7 +40,7 @@ type tokenResponse struct {
 
 func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 	var req loginRequest
-	if err := readJSON(w, r, &req); err != nil {
+	if err := jsonio.Decode(w, r, &req); err != nil {
 		problem.Write(w, err)
 		return
 	}
@@ -147,7 +148,7 @@ func (s *Service) writeTokens(w http.ResponseWriter, status int, browser bool, i
 	} else {
 		body.RefreshToken = iss.RefreshToken
 	}
-	writeJSON(w, status, body)
+	jsonio.Write(w, status, body)
 }
 
 // audit writes an entry for a request, logging (not failing) on error: the

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/kernelwork/kernelwork/core/audit"
+	"github.com/kernelwork/kernelwork/core/jsonio"
 	"github.com/kernelwork/kernelwork/core/problem"
 )
 
@@ -21,7 +22,7 @@ func (s *Service) handleRefresh(w http.ResponseWriter, r *http.Request) {
 		RefreshToken string `json:"refresh_token"`
 	}
 	if r.ContentLength != 0 {
-		if err := readJSON(w, r, &body); err != nil {
+		if err := jsonio.Decode(w, r, &body); err != nil {
 			problem.Write(w, err)
 			return
 		}

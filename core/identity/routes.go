@@ -6,64 +6,46 @@ import (
 	"github.com/kernelwork/kernelwork/core/app"
 )
 
+// Who may call a route.
+type access int
+
+const (
+	public   access = iota // no access token (login, refresh, JWKS)
+	signedIn               // a live session of an enabled user
+	admin                  // signedIn, and an owner or admin of the tenant
+)
+
 // Route is one route of the identity feature, as documented in
 // docs/openapi.yaml.
 type Route struct {
 	Method, Path string
-	handler      func(s *Service) http.HandlerFunc
+	access       access
+	handle       func(s *Service, w http.ResponseWriter, r *http.Request)
 }
 
 // Routes lists every route Register mounts.
 var Routes = []Route{
-	{"GET", "/.well-known/jwks.json", func(s *Service) http.HandlerFunc {
-		return s.Issuer.JWKSHandler().ServeHTTP
-	}},
-	{"POST", "/api/v1/auth/login", func(s *Service) http.HandlerFunc { return s.handleLogin }},
-	{"POST", "/api/v1/auth/refresh", func(s *Service) http.HandlerFunc { return s.handleRefresh }},
-	{"POST", "/api/v1/auth/logout", func(s *Service) http.HandlerFunc {
-		return s.signedIn(s.handleLogout)
-	}},
-	{"POST", "/api/v1/auth/logout-all", func(s *Service) http.HandlerFunc {
-		return s.signedIn(s.handleLogoutAll)
-	}},
-	{"POST", "/api/v1/auth/password", func(s *Service) http.HandlerFunc {
-		return s.signedIn(s.handlePassword)
-	}},
-	{"GET", "/api/v1/me", func(s *Service) http.HandlerFunc { return s.signedIn(s.handleMe) }},
-	{"GET", "/api/v1/me/sessions", func(s *Service) http.HandlerFunc {
-		return s.signedIn(s.handleMySessions)
-	}},
-	{"DELETE", "/api/v1/me/sessions/{id}", func(s *Service) http.HandlerFunc {
-		return s.signedIn(s.handleDeleteMySession)
-	}},
-	{"GET", "/api/v1/users", func(s *Service) http.HandlerFunc { return s.admin(s.handleListUsers) }},
-	{"POST", "/api/v1/users", func(s *Service) http.HandlerFunc { return s.admin(s.handleCreateUser) }},
-	{"GET", "/api/v1/users/{id}", func(s *Service) http.HandlerFunc { return s.admin(s.handleGetUser) }},
-	{"PATCH", "/api/v1/users/{id}", func(s *Service) http.HandlerFunc {
-		return s.admin(s.handleSetRole)
-	}},
-	{"GET", "/api/v1/users/{id}/sessions", func(s *Service) http.HandlerFunc {
-		return s.admin(s.handleUserSessions)
-	}},
-	{"POST", "/api/v1/users/{id}/revoke-sessions", func(s *Service) http.HandlerFunc {
-		return s.admin(s.handleRevokeUserSessions)
-	}},
-	{"GET", "/api/v1/audit", func(s *Service) http.HandlerFunc { return s.admin(s.handleAudit) }},
-	{"GET", "/api/v1/workspaces", func(s *Service) http.HandlerFunc {
-		return s.signedIn(s.handleListWorkspaces)
-	}},
-	{"POST", "/api/v1/workspaces", func(s *Service) http.HandlerFunc {
-		return s.admin(s.handleCreateWorkspace)
-	}},
-	{"GET", "/api/v1/workspaces/{id}/members", func(s *Service) http.HandlerFunc {
-		return s.signedIn(s.handleListMembers)
-	}},
-	{"PUT", "/api/v1/workspaces/{id}/members/{user_id}", func(s *Service) http.HandlerFunc {
-		return s.signedIn(s.handleSetMember)
-	}},
-	{"DELETE", "/api/v1/workspaces/{id}/members/{user_id}", func(s *Service) http.HandlerFunc {
-		return s.signedIn(s.handleRemoveMember)
-	}},
+	{"GET", "/.well-known/jwks.json", public, (*Service).handleJWKS},
+	{"POST", "/api/v1/auth/login", public, (*Service).handleLogin},
+	{"POST", "/api/v1/auth/refresh", public, (*Service).handleRefresh},
+	{"POST", "/api/v1/auth/logout", signedIn, (*Service).handleLogout},
+	{"POST", "/api/v1/auth/logout-all", signedIn, (*Service).handleLogoutAll},
+	{"POST", "/api/v1/auth/password", signedIn, (*Service).handlePassword},
+	{"GET", "/api/v1/me", signedIn, (*Service).handleMe},
+	{"GET", "/api/v1/me/sessions", signedIn, (*Service).handleMySessions},
+	{"DELETE", "/api/v1/me/sessions/{id}", signedIn, (*Service).handleDeleteMySession},
+	{"GET", "/api/v1/users", admin, (*Service).handleListUsers},
+	{"POST", "/api/v1/users", admin, (*Service).handleCreateUser},
+	{"GET", "/api/v1/users/{id}", admin, (*Service).handleGetUser},
+	{"PATCH", "/api/v1/users/{id}", admin, (*Service).handleSetRole},
+	{"GET", "/api/v1/users/{id}/sessions", admin, (*Service).handleUserSessions},
+	{"POST", "/api/v1/users/{id}/revoke-sessions", admin, (*Service).handleRevokeUserSessions},
+	{"GET", "/api/v1/audit", admin, (*Service).handleAudit},
+	{"GET", "/api/v1/workspaces", signedIn, (*Service).handleListWorkspaces},
+	{"POST", "/api/v1/workspaces", admin, (*Service).handleCreateWorkspace},
+	{"GET", "/api/v1/workspaces/{id}/members", signedIn, (*Service).handleListMembers},
+	{"PUT", "/api/v1/workspaces/{id}/members/{user_id}", signedIn, (*Service).handleSetMember},
+	{"DELETE", "/api/v1/workspaces/{id}/members/{user_id}", signedIn, (*Service).handleRemoveMember},
 }
 
 // Register mounts the identity routes on mux.
@@ -71,6 +53,17 @@ func Register(mux *http.ServeMux, a *app.App) {
 	s := NewService(a)
 	s.dummy()
 	for _, rt := range Routes {
-		mux.HandleFunc(rt.Method+" "+rt.Path, rt.handler(s))
+		h := func(w http.ResponseWriter, r *http.Request) { rt.handle(s, w, r) }
+		switch rt.access {
+		case signedIn:
+			h = s.signedIn(h)
+		case admin:
+			h = s.admin(h)
+		}
+		mux.HandleFunc(rt.Method+" "+rt.Path, h)
 	}
+}
+
+func (s *Service) handleJWKS(w http.ResponseWriter, r *http.Request) {
+	s.Issuer.JWKSHandler().ServeHTTP(w, r)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kernelwork/kernelwork/core/audit"
 	"github.com/kernelwork/kernelwork/core/identity/password"
+	"github.com/kernelwork/kernelwork/core/jsonio"
 	"github.com/kernelwork/kernelwork/core/problem"
 )
 
@@ -34,7 +35,7 @@ func (s *Service) handleListUsers(w http.ResponseWriter, r *http.Request) {
 	if users == nil {
 		out["users"] = []User{}
 	}
-	writeJSON(w, http.StatusOK, out)
+	jsonio.Write(w, http.StatusOK, out)
 }
 
 // createUserRequest is the body of POST /api/v1/users; it has NewUser's
@@ -50,7 +51,7 @@ type createUserRequest struct {
 // returned once in the answer.
 func (s *Service) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 	var req createUserRequest
-	if err := readJSON(w, r, &req); err != nil {
+	if err := jsonio.Decode(w, r, &req); err != nil {
 		problem.Write(w, err)
 		return
 	}
@@ -87,7 +88,7 @@ func (s *Service) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 	if generated != "" {
 		out["password"] = generated
 	}
-	writeJSON(w, http.StatusCreated, out)
+	jsonio.Write(w, http.StatusCreated, out)
 }
 
 // target loads the user named in the path, in the caller's tenant.
@@ -106,7 +107,7 @@ func (s *Service) target(w http.ResponseWriter, r *http.Request) (User, bool) {
 
 func (s *Service) handleGetUser(w http.ResponseWriter, r *http.Request) {
 	if u, ok := s.target(w, r); ok {
-		writeJSON(w, http.StatusOK, u)
+		jsonio.Write(w, http.StatusOK, u)
 	}
 }
 
@@ -122,7 +123,7 @@ func (s *Service) handleSetRole(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Role string `json:"role"`
 	}
-	if err := readJSON(w, r, &req); err != nil {
+	if err := jsonio.Decode(w, r, &req); err != nil {
 		problem.Write(w, err)
 		return
 	}
@@ -147,7 +148,7 @@ func (s *Service) handleSetRole(w http.ResponseWriter, r *http.Request) {
 	d, _ := json.Marshal(map[string]string{"from": u.Role, "to": req.Role})
 	s.audit(r, u.TenantID, me.User.ID, audit.RoleChanged, "user", u.ID, d)
 	u.Role = req.Role
-	writeJSON(w, http.StatusOK, u)
+	jsonio.Write(w, http.StatusOK, u)
 }
 
 // setRole changes the role in a transaction that keeps one owner at least.
@@ -189,7 +190,7 @@ func (s *Service) handleRevokeUserSessions(w http.ResponseWriter, r *http.Reques
 	}
 	d, _ := json.Marshal(map[string]int{"count": len(ids)})
 	s.audit(r, u.TenantID, me.User.ID, audit.SessionsRevoked, "user", u.ID, d)
-	writeJSON(w, http.StatusOK, map[string]int{"revoked": len(ids)})
+	jsonio.Write(w, http.StatusOK, map[string]int{"revoked": len(ids)})
 }
 
 func (s *Service) handleAudit(w http.ResponseWriter, r *http.Request) {
@@ -218,7 +219,7 @@ func (s *Service) handleAudit(w http.ResponseWriter, r *http.Request) {
 	if len(entries) == limit {
 		out["next_before"] = entries[len(entries)-1].ID
 	}
-	writeJSON(w, http.StatusOK, out)
+	jsonio.Write(w, http.StatusOK, out)
 }
 
 func validEmail(e string) bool {

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/kernelwork/kernelwork/core/audit"
+	"github.com/kernelwork/kernelwork/core/jsonio"
 	"github.com/kernelwork/kernelwork/core/problem"
 )
 
@@ -117,14 +118,14 @@ func (s *Service) handleListWorkspaces(w http.ResponseWriter, r *http.Request) {
 	if list == nil {
 		list = []Workspace{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"workspaces": list})
+	jsonio.Write(w, http.StatusOK, map[string]any{"workspaces": list})
 }
 
 func (s *Service) handleCreateWorkspace(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Name string `json:"name"`
 	}
-	if err := readJSON(w, r, &req); err != nil {
+	if err := jsonio.Decode(w, r, &req); err != nil {
 		problem.Write(w, err)
 		return
 	}
@@ -144,7 +145,7 @@ func (s *Service) handleCreateWorkspace(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	s.audit(r, me.TenantID, me.ID, audit.WorkspaceCreated, "workspace", ws.ID, nil)
-	writeJSON(w, http.StatusCreated, ws)
+	jsonio.Write(w, http.StatusCreated, ws)
 }
 
 func (s *Service) handleListMembers(w http.ResponseWriter, r *http.Request) {
@@ -164,7 +165,7 @@ func (s *Service) handleListMembers(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"members": list})
+	jsonio.Write(w, http.StatusOK, map[string]any{"members": list})
 }
 
 // memberChange checks that the caller may change the membership of the user
@@ -201,7 +202,7 @@ func (s *Service) handleSetMember(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Role string `json:"role"`
 	}
-	if err := readJSON(w, r, &req); err != nil {
+	if err := jsonio.Decode(w, r, &req); err != nil {
 		problem.Write(w, err)
 		return
 	}
