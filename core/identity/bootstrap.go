@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,6 +13,9 @@ import (
 	"github.com/kernelwork/kernelwork/core/identity/password"
 	"github.com/kernelwork/kernelwork/core/tokens"
 )
+
+// slugRE is the shape of a tenant slug, as the tenants table checks it.
+var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,62}$`)
 
 // Bootstrap creates a tenant and its first owner in one transaction. With an
 // empty pw it generates a password and returns it (to be shown once);
@@ -28,6 +32,10 @@ func Bootstrap(ctx context.Context, a *app.App, slug, name, email, pw string) (
 	}
 	if !validEmail(email) {
 		return Tenant{}, User{}, "", fmt.Errorf("%q is not an email address", email)
+	}
+	if !slugRE.MatchString(slug) {
+		return Tenant{}, User{}, "", fmt.Errorf("tenant slug %q must be 2 to 63 lowercase "+
+			"letters, digits and dashes, starting with a letter or digit", slug)
 	}
 	if name == "" {
 		name = slug

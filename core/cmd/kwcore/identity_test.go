@@ -60,6 +60,10 @@ func TestBootstrapCreatesTenantAndOwner(t *testing.T) {
 	if code != 2 || !strings.Contains(out, "bootstrap needs") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
+	out, code = run(t, bin, env, "bootstrap", "--tenant", "Bad Slug", "--email", "x@example.com")
+	if code != 1 || !strings.Contains(out, "lowercase letters") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
 }
 
 func TestBootstrapReadsAGivenPasswordFromStdin(t *testing.T) {
