@@ -71,7 +71,9 @@ func (h handlers) isAdmin(ctx context.Context, c *caller.Caller) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if sess.UserID != c.UserID || sess.RevokedAt != nil {
+	now := h.a.Now()
+	if sess.UserID != c.UserID || sess.RevokedAt != nil || !now.Before(sess.IdleExpiresAt) ||
+		!now.Before(sess.AbsoluteExpiresAt) {
 		return false, nil
 	}
 	u, err := identity.UserByID(ctx, h.a.DB, c.TenantID, c.UserID)

@@ -14,6 +14,12 @@
 //	kwcore keys rotate make a new token signing key active (the old one stays
 //	                   published until its tokens have expired)
 //	kwcore keys list   list the signing keys, without private material
+//	kwcore apikey create --tenant SLUG --creator EMAIL --name NAME [--scopes A,B] [--expires DURATION]
+//	                   make an integrator API key acting for the admin
+//	                   EMAIL; the key is shown once
+//	kwcore apikey list --tenant SLUG
+//	kwcore apikey revoke --tenant SLUG --id ID
+//	                   list (without secrets) or revoke API keys
 //
 // Configuration comes only from environment variables; see
 // docs/configuration.md.
