@@ -91,6 +91,8 @@ func newConn(s *Server, hs *Handshake, transport string) *conn {
 // that runs handlers in arrival order.
 func (c *conn) start() {
 	o := c.srv.opts
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.pingTimer = time.AfterFunc(o.PingInterval, c.sendPing)
 	c.connTimer = time.AfterFunc(o.ConnectTimeout, func() { c.close(ReasonConnectTimeout) })
 	go c.work()
