@@ -119,6 +119,10 @@ LIVEKIT_API_SECRET=$(rnd 48)
 TURN_SECRET=$(rnd 40)
 EOF
   fi
+  # secrets added by later versions of this script join an older file
+  if ! grep -q '^SIGNING_KEY_SECRET=' "$f"; then
+    echo "SIGNING_KEY_SECRET=$(head -c 32 /dev/urandom | base64)" >>"$f"
+  fi
   # shellcheck disable=SC1090
   . "$f"
 }
@@ -304,6 +308,7 @@ KW_LIVEKIT_API_KEY=$LIVEKIT_API_KEY
 KW_LIVEKIT_API_SECRET=$LIVEKIT_API_SECRET
 KW_TURN_URIS=turn:127.0.0.1:$TURN_PORT?transport=udp,turn:127.0.0.1:$TURN_PORT?transport=tcp
 KW_TURN_SECRET=$TURN_SECRET
+KW_SIGNING_KEY_SECRET=$SIGNING_KEY_SECRET
 EOF
 }
 
