@@ -29,7 +29,8 @@
 // loaded or the core's API key check does not answer. Unknown, malformed,
 // wrong, expired and revoked API keys all get the same 401
 // (invalid_api_key). Refusals are logged at debug level only, never with
-// the credential.
+// the credential, and counted in the metric
+// kw_edge_auth_refusals_total{reason}.
 //
 // Spoofed forwarding headers (X-Forwarded-For and the like) are a matter
 // for Caddy's own trusted_proxies server option: set it so that only your

@@ -11,6 +11,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kernelwork/kernelwork/caddy-modules/tokencheck"
@@ -90,6 +91,7 @@ type Handler struct {
 	log      *slog.Logger
 	cancel   context.CancelFunc
 	now      func() time.Time
+	refusals *prometheus.CounterVec
 }
 
 // KeyFile is one PEM public key that signs access tokens.

@@ -25,13 +25,17 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.JWKSAlg == "" {
 		h.JWKSAlg = tokencheck.AlgEdDSA
 	}
+	var err error
+	if h.refusals, err = newRefusals(ctx.GetMetricsRegistry()); err != nil {
+		return fmt.Errorf("kw_auth: metrics: %w", err)
+	}
 	h.public = caddyhttp.MatchPath(h.Public)
 	if err := h.public.Provision(ctx); err != nil {
 		return fmt.Errorf("kw_auth: public: %w", err)
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
-	if err := h.provisionRevocations(bg, ctx); err != nil {
+	if err = h.provisionRevocations(bg, ctx); err != nil {
 		return err
 	}
 	client, err := h.coreClient()

@@ -94,6 +94,7 @@ func (h *Handler) apiKeyIdentity(r *http.Request, raw string) (assertion, error)
 func (h *Handler) reject(w http.ResponseWriter, r *http.Request, e *tokencheck.Error) error {
 	h.log.Debug("request refused", "reason", e.Reason, "status", e.Status,
 		"method", r.Method, "path", r.URL.Path)
+	h.refusals.WithLabelValues(e.Reason).Inc()
 	hdr := w.Header()
 	hdr.Set("WWW-Authenticate", h.challenge(e))
 	if e.Status == http.StatusServiceUnavailable {
