@@ -15,8 +15,10 @@ import (
 func TestRefusalsAreCounted(t *testing.T) {
 	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
 	defer cancel()
-	h := &Handler{Issuer: "https://edge.test", Audience: "kernelwork", RedisURL: redisURL(t),
-		KeyFiles: []KeyFile{{ID: "k1", Alg: "EdDSA", Path: newTokenKey(t).path}}}
+	h := &Handler{
+		Issuer: "https://edge.test", Audience: "kernelwork", RedisURL: redisURL(t),
+		KeyFiles: []KeyFile{{ID: "k1", Alg: "EdDSA", Path: newTokenKey(t).path}},
+	}
 	if err := h.Provision(ctx); err != nil {
 		t.Fatal(err)
 	}
