@@ -1,4 +1,4 @@
-package socketio_test
+package rootcheck_test
 
 import (
 	"encoding/json"
