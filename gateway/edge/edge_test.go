@@ -156,7 +156,7 @@ func TestRevocationKicksLiveSocketWithinOneSecond(t *testing.T) {
 func TestTokenExpiryEndsTheSocket(t *testing.T) {
 	var ttl time.Duration
 	c := startChain(t, func(cfg *edge.Config) {
-		cfg.Now = func() time.Time { return time.Now().Add(ttl - 3*time.Second) }
+		cfg.Now = func() time.Time { return time.Now().Add(ttl - 5*time.Second) }
 	})
 	ttl = c.a.Config.Tokens.AccessTTL
 	u := c.user(t, "rt-expiry")
@@ -173,7 +173,7 @@ func TestTokenExpiryEndsTheSocket(t *testing.T) {
 func TestReauthKeepsTheSocket(t *testing.T) {
 	var ttl time.Duration
 	c := startChain(t, func(cfg *edge.Config) {
-		cfg.Now = func() time.Time { return time.Now().Add(ttl - 3*time.Second) }
+		cfg.Now = func() time.Time { return time.Now().Add(ttl - 6*time.Second) }
 	})
 	ttl = c.a.Config.Tokens.AccessTTL
 	u := c.user(t, "rt-reauth")
@@ -185,8 +185,8 @@ func TestReauthKeepsTheSocket(t *testing.T) {
 	}
 	env := c.env(u.Token)
 	env["KW_TOKEN2"] = fresh
-	env["KW_WAIT_MS"] = "4000"
-	env["KW_TIMEOUT_MS"] = "20000"
+	env["KW_WAIT_MS"] = "7000"
+	env["KW_TIMEOUT_MS"] = "25000"
 	r := e2e.Run(t, "client.mjs", env, "reauth")
 	if a := r["answer"].(map[string]any); a["ok"] != true || r["connected"] != true {
 		t.Fatalf("re-auth with a fresh token: %v", r)
