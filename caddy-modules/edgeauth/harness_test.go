@@ -22,6 +22,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
+	"github.com/kernelwork/kernelwork/caddy-modules/tokencheck"
 	"github.com/kernelwork/kernelwork/core/coretest"
 )
 
@@ -157,7 +158,7 @@ func upstreamSaw(t testing.TB, body []byte) http.Header {
 func identityHeaders(h http.Header) map[string][]string {
 	out := map[string][]string{}
 	for k, v := range h {
-		if isIdentityHeader(k) {
+		if tokencheck.IsIdentityHeader(k) {
 			out[strings.ToLower(k)] = v
 		}
 	}

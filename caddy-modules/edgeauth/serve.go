@@ -27,7 +27,7 @@ const (
 // request, sets the edge's identity headers and calls next; or answers
 // 400, 401, 403 or 503 itself.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
-	stripIdentity(r.Header)
+	tokencheck.StripIdentity(r.Header)
 	id, err := h.authenticate(r)
 	if err != nil {
 		return h.reject(w, r, tokencheck.AsError(err))

@@ -32,7 +32,7 @@ var (
 
 // ServeHTTP checks the request against its embed's allowlist and token.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
-	dropIdentity(r.Header)
+	tokencheck.StripIdentity(r.Header)
 	claims, id, ref := h.identify(r)
 	dropQueryToken(r)
 	if ref != nil {
@@ -100,15 +100,6 @@ func (h *Handler) identify(r *http.Request) (*embedClaims, string, *refusal) {
 		return nil, "", &refuseToken
 	}
 	return claims, claims.EmbedID, nil
-}
-
-// dropIdentity removes every client-sent identity header.
-func dropIdentity(h http.Header) {
-	for k := range h {
-		if strings.HasPrefix(k, "X-Kw-") {
-			delete(h, k)
-		}
-	}
 }
 
 // dropQueryToken removes the embed_token query parameter, so that what runs

@@ -1,4 +1,4 @@
-package edgeauth
+package tokencheck
 
 import (
 	"net/http"
@@ -13,9 +13,9 @@ func TestStripIdentity(t *testing.T) {
 	}
 	h["Connection"] = []string{"keep-alive, X-Kw-User", "x_kw_scopes"}
 	h.Set("X-Other", "kept")
-	stripIdentity(h)
+	StripIdentity(h)
 	for name := range h {
-		if isIdentityHeader(name) {
+		if IsIdentityHeader(name) {
 			t.Fatalf("%s survived", name)
 		}
 	}
@@ -31,14 +31,14 @@ func FuzzStripIdentity(f *testing.F) {
 	f.Add("x-kW_auth", "X-KW-SCOPES")
 	f.Fuzz(func(t *testing.T, name, conn string) {
 		h := http.Header{name: {"v"}, "Connection": {conn}}
-		stripIdentity(h)
+		StripIdentity(h)
 		for k := range h {
-			if isIdentityHeader(k) {
+			if IsIdentityHeader(k) {
 				t.Fatalf("%q survived", k)
 			}
 		}
 		for _, tok := range strings.Split(h.Get("Connection"), ",") {
-			if isIdentityHeader(strings.TrimSpace(tok)) {
+			if IsIdentityHeader(strings.TrimSpace(tok)) {
 				t.Fatalf("Connection still names %q", tok)
 			}
 		}
