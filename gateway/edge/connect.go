@@ -31,7 +31,7 @@ func (h *Handler) Connect(ctx context.Context, s *gateway.Socket, auth map[strin
 	if room := identityRoom(id); room != "" {
 		s.Join(room)
 	}
-	h.track(s, id.SessionID)
+	h.track(s, keys(id))
 	h.armExpiry(s, st)
 	return nil
 }
@@ -159,6 +159,8 @@ func (h *Handler) reauth(ctx context.Context, s *gateway.Socket, e *gateway.Even
 	st.mu.Lock()
 	st.id = identityOf(claims)
 	st.mu.Unlock()
+	h.untrack(s, keys(old))
+	h.track(s, keys(st.identity()))
 	h.armExpiry(s, st)
 	_ = e.Ack(map[string]any{"ok": true, "expires_at": claims.ExpiresAt.Unix()})
 }

@@ -2,6 +2,8 @@ package edge_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -242,4 +244,39 @@ func TestCoreUnavailableRefusesSocket(t *testing.T) {
 		data["reason"] != "core_unavailable" {
 		t.Fatalf("connect while the core is down: %v", r)
 	}
+}
+
+func TestRevokedTokenKicksItsSockets(t *testing.T) {
+	c := startChain(t, nil)
+	u := c.user(t, "rt-jti")
+	env := c.env(u.Token)
+	env["KW_EXPECT"] = "100"
+	l := e2e.Start(t, "client.mjs", env, "listen")
+	l.Next(t)
+	claims := tokenClaims(t, u.Token)
+	if err := revocation.Publish(context.Background(), c.a.Redis, revocation.KindJTI,
+		claims["jti"].(string), claims["iss"].(string), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	r := l.Wait(t)
+	events, _ := r["events"].([]any)
+	if r["disconnect"] != "io server disconnect" || len(events) == 0 ||
+		events[0].(map[string]any)["event"] != edge.EventRevoked {
+		t.Fatalf("after the token's revocation: %v", r)
+	}
+}
+
+// tokenClaims reads a JWT's claims without checking it.
+func tokenClaims(t *testing.T, tok string) map[string]any {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(b, &claims); err != nil {
+		t.Fatal(err)
+	}
+	return claims
 }

@@ -23,6 +23,9 @@ const (
 	// socket.emit("kw:reauth", {token}, ack). The ack is {ok: true,
 	// expires_at} or {ok: false, reason}.
 	EventReauth = "kw:reauth"
+	// EventRevoked is sent just before the sockets of a revoked session or
+	// token are disconnected.
+	EventRevoked = "kw:session_revoked"
 	// EventExpired is sent just before a socket whose token expired is
 	// closed; the client reconnects with a fresh token.
 	EventExpired = "kw:token_expired"
@@ -61,8 +64,9 @@ type Handler struct {
 	cfg   Config
 	relay map[string]bool
 
-	mu       sync.Mutex
-	sessions map[string]map[*gateway.Socket]struct{}
+	mu sync.Mutex
+	// index finds the sockets of a session or of a token id.
+	index map[string]map[*gateway.Socket]struct{}
 }
 
 // New returns a Handler, or an error when cfg lacks its verifier.
@@ -76,7 +80,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{cfg: cfg, relay: map[string]bool{}, sessions: map[string]map[*gateway.Socket]struct{}{}}
+	h := &Handler{cfg: cfg, relay: map[string]bool{}, index: map[string]map[*gateway.Socket]struct{}{}}
 	for _, e := range cfg.RelayEvents {
 		h.relay[e] = true
 	}
@@ -91,19 +95,34 @@ func stateOf(s *gateway.Socket) *state {
 // KickSession disconnects every local socket of a revoked session. The
 // client is told it was disconnected and does not reconnect by itself.
 func (h *Handler) KickSession(sessionID string) int {
+	n := h.kick(sessionKey(sessionID))
+	if n > 0 {
+		h.cfg.Logger.Info("closed the sockets of a revoked session", "session_id", sessionID,
+			"sockets", n)
+	}
+	return n
+}
+
+// KickToken disconnects every local socket authenticated with the revoked
+// token id jti of issuer iss.
+func (h *Handler) KickToken(iss, jti string) int {
+	n := h.kick(tokenKey(iss, jti))
+	if n > 0 {
+		h.cfg.Logger.Info("closed the sockets of a revoked token", "sockets", n)
+	}
+	return n
+}
+
+func (h *Handler) kick(key string) int {
 	h.mu.Lock()
-	socks := make([]*gateway.Socket, 0, len(h.sessions[sessionID]))
-	for s := range h.sessions[sessionID] {
+	socks := make([]*gateway.Socket, 0, len(h.index[key]))
+	for s := range h.index[key] {
 		socks = append(socks, s)
 	}
 	h.mu.Unlock()
 	for _, s := range socks {
-		_ = s.Emit("kw:session_revoked")
+		_ = s.Emit(EventRevoked)
 		s.Disconnect(true)
-	}
-	if len(socks) > 0 {
-		h.cfg.Logger.Info("closed the sockets of a revoked session", "session_id", sessionID,
-			"sockets", len(socks))
 	}
 	return len(socks)
 }
@@ -111,31 +130,47 @@ func (h *Handler) KickSession(sessionID string) int {
 // OnRevocation applies a revocation announcement; pass it to
 // tokencheck.Revocations.Subscribe.
 func (h *Handler) OnRevocation(r tokencheck.Revocation) {
-	if r.Kind == tokencheck.KindSession {
+	switch r.Kind {
+	case tokencheck.KindSession:
 		go h.KickSession(r.ID)
+	case tokencheck.KindJTI:
+		go h.KickToken(r.Iss, r.ID)
 	}
 }
 
-func (h *Handler) track(s *gateway.Socket, sid string) {
-	if sid == "" {
-		return
+func sessionKey(sid string) string { return "session " + sid }
+
+func tokenKey(iss, jti string) string { return "jti " + iss + " " + jti }
+
+// keys are the index entries of a socket acting for id.
+func keys(id Identity) []string {
+	if id.Auth != caller.AuthToken {
+		return nil
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	m := h.sessions[sid]
-	if m == nil {
-		m = map[*gateway.Socket]struct{}{}
-		h.sessions[sid] = m
-	}
-	m[s] = struct{}{}
+	return []string{sessionKey(id.SessionID), tokenKey(id.Issuer, id.TokenID)}
 }
 
-func (h *Handler) untrack(s *gateway.Socket, sid string) {
+func (h *Handler) track(s *gateway.Socket, keys []string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	delete(h.sessions[sid], s)
-	if len(h.sessions[sid]) == 0 {
-		delete(h.sessions, sid)
+	for _, k := range keys {
+		m := h.index[k]
+		if m == nil {
+			m = map[*gateway.Socket]struct{}{}
+			h.index[k] = m
+		}
+		m[s] = struct{}{}
+	}
+}
+
+func (h *Handler) untrack(s *gateway.Socket, keys []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, k := range keys {
+		delete(h.index[k], s)
+		if len(h.index[k]) == 0 {
+			delete(h.index, k)
+		}
 	}
 }
 
@@ -151,7 +186,7 @@ func (h *Handler) Disconnect(s *gateway.Socket, reason string) {
 	}
 	id, data := st.id, st.data
 	st.mu.Unlock()
-	h.untrack(s, id.SessionID)
+	h.untrack(s, keys(id))
 	if h.cfg.Hooks == nil {
 		return
 	}
