@@ -89,58 +89,98 @@ type Tokens struct {
 func LoadCore(l *Loader) Core {
 	var c Core
 	c.Server = Server{
-		Addr: l.String(Var{Name: "KW_LISTEN_ADDR", Default: "127.0.0.1:18443",
-			Description: "host:port the core listens on (TLS with client certificates)"}),
-		CertFile: l.File(Var{Name: "KW_TLS_CERT_FILE", Required: true,
-			Description: "PEM certificate the core presents to the edge"}),
-		KeyFile: l.File(Var{Name: "KW_TLS_KEY_FILE", Required: true, Secret: true,
-			Description: "PEM private key of KW_TLS_CERT_FILE"}),
-		EdgeCAFile: l.File(Var{Name: "KW_EDGE_CA_FILE", Required: true,
-			Description: "PEM CA certificate that signs the edge's client certificate"}),
-		PublicURL: l.URL(Var{Name: "KW_PUBLIC_URL", Default: "https://localhost:8443",
-			Description: "URL at which clients reach the edge"}, "https", "http"),
+		Addr: l.String(Var{
+			Name: "KW_LISTEN_ADDR", Default: "127.0.0.1:18443",
+			Description: "host:port the core listens on (TLS with client certificates)",
+		}),
+		CertFile: l.File(Var{
+			Name: "KW_TLS_CERT_FILE", Required: true,
+			Description: "PEM certificate the core presents to the edge",
+		}),
+		KeyFile: l.File(Var{
+			Name: "KW_TLS_KEY_FILE", Required: true, Secret: true,
+			Description: "PEM private key of KW_TLS_CERT_FILE",
+		}),
+		EdgeCAFile: l.File(Var{
+			Name: "KW_EDGE_CA_FILE", Required: true,
+			Description: "PEM CA certificate that signs the edge's client certificate",
+		}),
+		PublicURL: l.URL(Var{
+			Name: "KW_PUBLIC_URL", Default: "https://localhost:8443",
+			Description: "URL at which clients reach the edge",
+		}, "https", "http"),
 	}
-	c.Postgres.URL = l.String(Var{Name: "KW_DATABASE_URL", Required: true, Secret: true,
-		Description: "PostgreSQL connection URL (postgres://user:password@host:port/db)"})
-	c.Redis.URL = l.String(Var{Name: "KW_REDIS_URL", Required: true, Secret: true,
-		Description: "Redis URL (redis://[:password@]host:port/db)"})
+	c.Postgres.URL = l.String(Var{
+		Name: "KW_DATABASE_URL", Required: true, Secret: true,
+		Description: "PostgreSQL connection URL (postgres://user:password@host:port/db)",
+	})
+	c.Redis.URL = l.String(Var{
+		Name: "KW_REDIS_URL", Required: true, Secret: true,
+		Description: "Redis URL (redis://[:password@]host:port/db)",
+	})
 	c.S3 = S3{
-		Endpoint: l.URL(Var{Name: "KW_S3_ENDPOINT", Required: true,
-			Description: "S3 endpoint URL; https in production"}, "https", "http"),
-		Region: l.String(Var{Name: "KW_S3_REGION", Default: "us-east-1",
-			Description: "S3 region of the bucket"}),
-		Bucket: l.String(Var{Name: "KW_S3_BUCKET", Default: "kernelwork-attachments",
-			Description: "bucket that holds attachments"}),
-		AccessKey: l.String(Var{Name: "KW_S3_ACCESS_KEY", Required: true, Secret: true,
-			Description: "S3 access key id"}),
-		SecretKey: l.String(Var{Name: "KW_S3_SECRET_KEY", Required: true, Secret: true,
-			Description: "S3 secret access key"}),
+		Endpoint: l.URL(Var{
+			Name: "KW_S3_ENDPOINT", Required: true,
+			Description: "S3 endpoint URL; https in production",
+		}, "https", "http"),
+		Region: l.String(Var{
+			Name: "KW_S3_REGION", Default: "us-east-1",
+			Description: "S3 region of the bucket",
+		}),
+		Bucket: l.String(Var{
+			Name: "KW_S3_BUCKET", Default: "kernelwork-attachments",
+			Description: "bucket that holds attachments",
+		}),
+		AccessKey: l.String(Var{
+			Name: "KW_S3_ACCESS_KEY", Required: true, Secret: true,
+			Description: "S3 access key id",
+		}),
+		SecretKey: l.String(Var{
+			Name: "KW_S3_SECRET_KEY", Required: true, Secret: true,
+			Description: "S3 secret access key",
+		}),
 	}
 	c.LiveKit = LiveKit{
-		URL: l.URL(Var{Name: "KW_LIVEKIT_URL", Required: true,
-			Description: "LiveKit server URL given to clients and used for its API"},
+		URL: l.URL(Var{
+			Name: "KW_LIVEKIT_URL", Required: true,
+			Description: "LiveKit server URL given to clients and used for its API",
+		},
 			"ws", "wss", "http", "https"),
-		APIKey: l.String(Var{Name: "KW_LIVEKIT_API_KEY", Required: true,
-			Description: "LiveKit API key"}),
-		APISecret: l.String(Var{Name: "KW_LIVEKIT_API_SECRET", Required: true, Secret: true,
-			Description: "LiveKit API secret (at least 32 characters)"}),
+		APIKey: l.String(Var{
+			Name: "KW_LIVEKIT_API_KEY", Required: true,
+			Description: "LiveKit API key",
+		}),
+		APISecret: l.String(Var{
+			Name: "KW_LIVEKIT_API_SECRET", Required: true, Secret: true,
+			Description: "LiveKit API secret (at least 32 characters)",
+		}),
 	}
 	c.TURN = TURN{
-		URIs: l.List(Var{Name: "KW_TURN_URIS", Required: true,
-			Description: "comma-separated turn: URIs given to call members"}),
-		Secret: l.String(Var{Name: "KW_TURN_SECRET", Required: true, Secret: true,
-			Description: "coturn static-auth-secret for TURN REST API credentials"}),
+		URIs: l.List(Var{
+			Name: "KW_TURN_URIS", Required: true,
+			Description: "comma-separated turn: URIs given to call members",
+		}),
+		Secret: l.String(Var{
+			Name: "KW_TURN_SECRET", Required: true, Secret: true,
+			Description: "coturn static-auth-secret for TURN REST API credentials",
+		}),
 	}
 	c.Attachments = loadAttachments(l)
 	c.Calls = loadCalls(l)
 	c.Embeds = loadEmbeds(l)
 	c.Tokens = Tokens{
-		Issuer: l.String(Var{Name: "KW_TOKEN_ISSUER", Default: "https://localhost:8443",
-			Description: "iss claim of access tokens"}),
-		Audience: l.String(Var{Name: "KW_TOKEN_AUDIENCE", Default: "kernelwork",
-			Description: "aud claim of access tokens"}),
-		AccessTTL: l.Duration(Var{Name: "KW_ACCESS_TOKEN_TTL", Default: "10m",
-			Description: "lifetime of access tokens, at most 15m"}, time.Minute, 15*time.Minute),
+		Issuer: l.String(Var{
+			Name: "KW_TOKEN_ISSUER", Default: "https://localhost:8443",
+			Description: "iss claim of access tokens",
+		}),
+		Audience: l.String(Var{
+			Name: "KW_TOKEN_AUDIENCE", Default: "kernelwork",
+			Description: "aud claim of access tokens",
+		}),
+		AccessTTL: l.Duration(Var{
+			Name: "KW_ACCESS_TOKEN_TTL", Default: "10m",
+			Description: "lifetime of access tokens, at most 15m",
+		}, time.Minute, 15*time.Minute),
 		SignedMaxTTL: l.Duration(Var{
 			Name: "KW_SIGNED_TOKEN_MAX_TTL", Default: "1h",
 			Description: "longest lifetime of any signed token (access, embed); retired keys " +
@@ -171,8 +211,10 @@ func LoadCore(l *Loader) Core {
 	if c.Tokens.AccessTTL > c.Tokens.SignedMaxTTL {
 		l.fail("KW_SIGNED_TOKEN_MAX_TTL", "must be at least KW_ACCESS_TOKEN_TTL")
 	}
-	c.LogLevel = l.String(Var{Name: "KW_LOG_LEVEL", Default: "info",
-		Description: "debug, info, warn or error"})
+	c.LogLevel = l.String(Var{
+		Name: "KW_LOG_LEVEL", Default: "info",
+		Description: "debug, info, warn or error",
+	})
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
