@@ -76,7 +76,12 @@ func TestOpenAPIMatchesTheRunningRoutes(t *testing.T) {
 		op := doc.Paths[path][strings.ToLower(method)]
 		t.Run(key, func(t *testing.T) {
 			r := req{method: method, path: strings.NewReplacer("{id}", uuid.NewString(),
-				"{user_id}", uuid.NewString()).Replace(path)}
+				"{user_id}", uuid.NewString(), "{workspace}", uuid.NewString(),
+				"{conversation}", uuid.NewString(), "{user}", uuid.NewString(),
+				"{message}", uuid.NewString(), "{attachment}", uuid.NewString()).Replace(path)}
+			if strings.Contains(r.path, "{") {
+				t.Fatalf("path parameter of %s has no test value", path)
+			}
 			if op.Security == nil || len(*op.Security) > 0 {
 				r.id = identitytest.NewUser(t, e.a, coretest.RandomSlug("api"), identity.RoleOwner).Identity()
 			}
