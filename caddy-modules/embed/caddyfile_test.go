@@ -73,8 +73,10 @@ func TestCaddyfileErrors(t *testing.T) {
 // channel, Redis or token settings, so the guard never runs half-configured.
 func TestValidateRefusesIncompleteConfig(t *testing.T) {
 	full := func() *Handler {
-		h := &Handler{CoreURL: "https://127.0.0.1:18443", TLSCA: "ca", TLSCert: "c", TLSKey: "k",
-			RedisURL: "redis://x:1/0", Issuer: "i", Audience: "a"}
+		h := &Handler{
+			CoreURL: "https://127.0.0.1:18443", TLSCA: "ca", TLSCert: "c", TLSKey: "k",
+			RedisURL: "redis://x:1/0", Issuer: "i", Audience: "a",
+		}
 		h.applyDefaults()
 		return h
 	}
@@ -120,8 +122,10 @@ func FuzzClaims(f *testing.F) {
 	f.Add("https://example.com", "e", "t", int64(300))
 	f.Add("HTTPS://x", "", "t", int64(3000))
 	f.Fuzz(func(t *testing.T, o, emb, tid string, life int64) {
-		c, err := claimsOf(map[string]any{"origin": o, "emb": emb, "tid": tid,
-			"iat": float64(1000), "exp": float64(1000 + life)})
+		c, err := claimsOf(map[string]any{
+			"origin": o, "emb": emb, "tid": tid,
+			"iat": float64(1000), "exp": float64(1000 + life),
+		})
 		if err != nil {
 			return
 		}

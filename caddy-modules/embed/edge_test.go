@@ -71,8 +71,10 @@ func TestEdgeRefusesUnlistedOrigins(t *testing.T) {
 		t.Fatalf("listed origin: %d %s, ACAO %q, ACAC %q", resp.StatusCode, body,
 			resp.Header.Get("Access-Control-Allow-Origin"), resp.Header.Get("Access-Control-Allow-Credentials"))
 	}
-	resp, _ = send(t, "OPTIONS", tokenURL, http.Header{"Origin": {"https://example.com"},
-		"Access-Control-Request-Method": {"POST"}})
+	resp, _ = send(t, "OPTIONS", tokenURL, http.Header{
+		"Origin":                        {"https://example.com"},
+		"Access-Control-Request-Method": {"POST"},
+	})
 	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "https://example.com" {
 		t.Fatalf("preflight of listed origin: %d, ACAO %q", resp.StatusCode,
 			resp.Header.Get("Access-Control-Allow-Origin"))
@@ -89,8 +91,10 @@ func TestTokenBoundToItsOrigin(t *testing.T) {
 	tok := s.token(t, id, "https://example.com")
 	session := s.edge + "/api/v1/embeds/" + id + "/session"
 
-	resp, body := send(t, "GET", session, http.Header{"Origin": {"https://example.com"},
-		"Authorization": {"Bearer " + tok}})
+	resp, body := send(t, "GET", session, http.Header{
+		"Origin":        {"https://example.com"},
+		"Authorization": {"Bearer " + tok},
+	})
 	if resp.StatusCode != 200 || !strings.Contains(body, `"room":"`+s.conv+`"`) {
 		t.Fatalf("token with its origin: %d %s", resp.StatusCode, body)
 	}
@@ -101,18 +105,28 @@ func TestTokenBoundToItsOrigin(t *testing.T) {
 		status int
 		reason string
 	}{
-		{"another listed origin", session, http.Header{"Origin": {"https://other.example"},
-			"Authorization": {"Bearer " + tok}}, 403, "origin-mismatch"},
-		{"unlisted origin", session, http.Header{"Origin": {"https://evil.net"},
-			"Authorization": {"Bearer " + tok}}, 403, "origin-not-allowed"},
+		{"another listed origin", session, http.Header{
+			"Origin":        {"https://other.example"},
+			"Authorization": {"Bearer " + tok},
+		}, 403, "origin-mismatch"},
+		{"unlisted origin", session, http.Header{
+			"Origin":        {"https://evil.net"},
+			"Authorization": {"Bearer " + tok},
+		}, 403, "origin-not-allowed"},
 		{"no origin", session, http.Header{"Authorization": {"Bearer " + tok}}, 403, "origin-required"},
-		{"tampered", session, http.Header{"Origin": {"https://example.com"},
-			"Authorization": {"Bearer " + tok[:len(tok)-4] + "AAAA"}}, 401, "invalid-embed-token"},
-		{"other embed's path", s.edge + "/api/v1/embeds/" + otherID + "/session",
+		{"tampered", session, http.Header{
+			"Origin":        {"https://example.com"},
+			"Authorization": {"Bearer " + tok[:len(tok)-4] + "AAAA"},
+		}, 401, "invalid-embed-token"},
+		{
+			"other embed's path", s.edge + "/api/v1/embeds/" + otherID + "/session",
 			http.Header{"Origin": {"https://example.com"}, "Authorization": {"Bearer " + tok}},
-			401, "invalid-embed-token"},
-		{"forged identity, no token", session, http.Header{"Origin": {"https://example.com"},
-			"X-Kw-Auth": {"embed"}, "X-Kw-Embed": {id}}, 401, "unauthenticated"},
+			401, "invalid-embed-token",
+		},
+		{"forged identity, no token", session, http.Header{
+			"Origin":    {"https://example.com"},
+			"X-Kw-Auth": {"embed"}, "X-Kw-Embed": {id},
+		}, 401, "unauthenticated"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -131,8 +145,10 @@ func TestSocketHandshakeChecksOrigin(t *testing.T) {
 	s := startStack(t)
 	id := s.createEmbed(t, "https://example.com", "https://other.example")
 	tok := s.token(t, id, "https://other.example")
-	ws := http.Header{"Connection": {"Upgrade"}, "Upgrade": {"websocket"},
-		"Sec-WebSocket-Version": {"13"}, "Sec-WebSocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="}}
+	ws := http.Header{
+		"Connection": {"Upgrade"}, "Upgrade": {"websocket"},
+		"Sec-WebSocket-Version": {"13"}, "Sec-WebSocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="},
+	}
 	with := func(o ...string) http.Header {
 		h := ws.Clone()
 		h["Origin"] = o

@@ -152,8 +152,10 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err := h.Validate(); err != nil {
 		return err
 	}
-	client, err := tokencheck.NewTLSClient(tokencheck.TLSFiles{CAFile: h.TLSCA,
-		CertFile: h.TLSCert, KeyFile: h.TLSKey, ServerName: h.TLSServerName})
+	client, err := tokencheck.NewTLSClient(tokencheck.TLSFiles{
+		CAFile:   h.TLSCA,
+		CertFile: h.TLSCert, KeyFile: h.TLSKey, ServerName: h.TLSServerName,
+	})
 	if err != nil {
 		return fmt.Errorf("kw_embed: loading the trusted channel's files: %w", err)
 	}
@@ -161,9 +163,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.tokens, err = newVerifier(base, client, h.Issuer, h.Audience, h.now); err != nil {
 		return fmt.Errorf("kw_embed: %w", err)
 	}
-	h.lists, err = newAllowlists(allowlistOptions{base: base, client: client,
+	h.lists, err = newAllowlists(allowlistOptions{
+		base: base, client: client,
 		redisURL: h.RedisURL, channel: h.Channel, ttl: time.Duration(h.CacheTTL),
-		max: h.MaxEntries, now: h.now, log: h.log})
+		max: h.MaxEntries, now: h.now, log: h.log,
+	})
 	if err != nil {
 		return fmt.Errorf("kw_embed: %w", err)
 	}

@@ -140,6 +140,8 @@ func refuse(w http.ResponseWriter, r refusal) error {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(r.status)
-	return json.NewEncoder(w).Encode(map[string]any{"type": ProblemTypeBase + r.slug,
-		"title": r.title, "status": r.status})
+	return json.NewEncoder(w).Encode(map[string]any{
+		"type":  ProblemTypeBase + r.slug,
+		"title": r.title, "status": r.status,
+	})
 }

@@ -143,7 +143,8 @@ func newTenant(t *testing.T, c *coretest.Core) (*coretest.Identity, string, stri
 func (s *stack) createEmbed(t *testing.T, origins ...string) string {
 	t.Helper()
 	resp, body := s.core.Do(t, "POST", "/api/v1/embeds", s.admin, map[string]any{
-		"workspace_id": s.ws, "conversation_id": s.conv, "name": "Lobby", "origins": origins})
+		"workspace_id": s.ws, "conversation_id": s.conv, "name": "Lobby", "origins": origins,
+	})
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("creating embed: %d %s", resp.StatusCode, body)
 	}

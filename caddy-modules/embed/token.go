@@ -44,8 +44,10 @@ type verifier struct {
 func newVerifier(base string, client *http.Client, iss, aud string,
 	now func() time.Time,
 ) (*verifier, error) {
-	keys, err := tokencheck.NewJWKS(tokencheck.JWKSOptions{URL: base + "/.well-known/jwks.json",
-		Alg: tokencheck.AlgEdDSA, Client: client, Now: now})
+	keys, err := tokencheck.NewJWKS(tokencheck.JWKSOptions{
+		URL: base + "/.well-known/jwks.json",
+		Alg: tokencheck.AlgEdDSA, Client: client, Now: now,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("configuring the key set: %w", err)
 	}
@@ -99,6 +101,8 @@ func claimsOf(c jwt.MapClaims) (*embedClaims, error) {
 	if err != nil || str("emb") == "" || str("tid") == "" {
 		return nil, fmt.Errorf("%w: emb, tid or origin", errBadToken)
 	}
-	return &embedClaims{EmbedID: str("emb"), TenantID: str("tid"), Origin: o,
-		Room: str("room")}, nil
+	return &embedClaims{
+		EmbedID: str("emb"), TenantID: str("tid"), Origin: o,
+		Room: str("room"),
+	}, nil
 }

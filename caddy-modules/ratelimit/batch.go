@@ -78,7 +78,7 @@ func (b *batchClient) work(ctx context.Context) {
 }
 
 func (b *batchClient) send(ctx context.Context, batch []*evalCall) {
-	pipe := b.Client.Pipeline()
+	pipe := b.Pipeline()
 	for _, c := range batch {
 		c.cmd = pipe.EvalSha(ctx, c.sha, c.keys, c.args...)
 	}

@@ -83,16 +83,22 @@ func TestValidate(t *testing.T) {
 		want string
 	}{
 		{"no zone", &Handler{MaxKeys: 1}, "at least one zone"},
-		{"bad name", &Handler{MaxKeys: 1, Zones: []*Zone{{Name: "Login!", Events: 1,
-			Window: 1e9, OnStoreError: FailClosed, IPv6Prefix: 64, IPv4Prefix: 32}}}, "name must"},
+		{"bad name", &Handler{MaxKeys: 1, Zones: []*Zone{{
+			Name: "Login!", Events: 1,
+			Window: 1e9, OnStoreError: FailClosed, IPv6Prefix: 64, IPv4Prefix: 32,
+		}}}, "name must"},
 		{"twice", &Handler{MaxKeys: 1, Zones: []*Zone{
 			{Name: "a", Events: 1, Window: 1e9, OnStoreError: FailOpen, IPv6Prefix: 64, IPv4Prefix: 32},
 			{Name: "a", Events: 1, Window: 1e9, OnStoreError: FailOpen, IPv6Prefix: 64, IPv4Prefix: 32},
 		}}, "defined twice"},
-		{"relative path", &Handler{MaxKeys: 1, Zones: []*Zone{{Name: "a", Events: 1, Window: 1e9,
-			OnStoreError: FailOpen, IPv6Prefix: 64, IPv4Prefix: 32, Paths: []string{"api"}}}}, "must start with /"},
-		{"ipv4 prefix", &Handler{MaxKeys: 1, Zones: []*Zone{{Name: "a", Events: 1, Window: 1e9,
-			OnStoreError: FailOpen, IPv6Prefix: 64, IPv4Prefix: 40}}}, "ipv4_prefix"},
+		{"relative path", &Handler{MaxKeys: 1, Zones: []*Zone{{
+			Name: "a", Events: 1, Window: 1e9,
+			OnStoreError: FailOpen, IPv6Prefix: 64, IPv4Prefix: 32, Paths: []string{"api"},
+		}}}, "must start with /"},
+		{"ipv4 prefix", &Handler{MaxKeys: 1, Zones: []*Zone{{
+			Name: "a", Events: 1, Window: 1e9,
+			OnStoreError: FailOpen, IPv6Prefix: 64, IPv4Prefix: 40,
+		}}}, "ipv4_prefix"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

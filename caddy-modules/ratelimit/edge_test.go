@@ -17,8 +17,10 @@ func TestSpoofedForwardedForDoesNotChangeKey(t *testing.T) {
 		}
 	}
 	respond "ok" 200`
-	spoofs := []string{"203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4",
-		"203.0.113.5, 127.0.0.1"}
+	spoofs := []string{
+		"203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4",
+		"203.0.113.5, 127.0.0.1",
+	}
 
 	base := startCaddy(t, "trusted_proxies static 10.0.0.0/8\n\t\tclient_ip_headers X-Forwarded-For", site)
 	codes := sendWithXFF(t, base+"/", spoofs)
@@ -49,11 +51,15 @@ func TestIPv6RotationInsideSlash64(t *testing.T) {
 		xff  []string
 		want []int
 	}{
-		{"rotation inside a /64", []string{"2001:db8:1:2::1", "2001:db8:1:2::2",
-			"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2:abcd::9"}, []int{200, 200, 200, 429}},
+		{"rotation inside a /64", []string{
+			"2001:db8:1:2::1", "2001:db8:1:2::2",
+			"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2:abcd::9",
+		}, []int{200, 200, 200, 429}},
 		{"another /64", []string{"2001:db8:1:3::1"}, []int{200}},
-		{"ipv4-mapped is ipv4", []string{"198.51.100.9", "::ffff:198.51.100.9",
-			"::ffff:c633:6409", "198.51.100.9"}, []int{200, 200, 200, 429}},
+		{"ipv4-mapped is ipv4", []string{
+			"198.51.100.9", "::ffff:198.51.100.9",
+			"::ffff:c633:6409", "198.51.100.9",
+		}, []int{200, 200, 200, 429}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -106,8 +112,10 @@ func TestHandshakesCount(t *testing.T) {
 		}
 	}
 	respond "ok" 200`)
-	ws := map[string]string{"Connection": "Upgrade", "Upgrade": "websocket",
-		"Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+	ws := map[string]string{
+		"Connection": "Upgrade", "Upgrade": "websocket",
+		"Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+	}
 	steps := []struct {
 		path string
 		hdr  map[string]string
@@ -139,8 +147,10 @@ func TestResponseFieldsOnce(t *testing.T) {
 		header X-RateLimit-Remaining -5
 		respond "ok" 200
 	}`)
-	fields := []string{"RateLimit-Policy", "RateLimit", "X-RateLimit-Limit",
-		"X-RateLimit-Remaining", "X-RateLimit-Reset"}
+	fields := []string{
+		"RateLimit-Policy", "RateLimit", "X-RateLimit-Limit",
+		"X-RateLimit-Remaining", "X-RateLimit-Reset",
+	}
 	for i := range 4 {
 		resp, body := get(t, base+"/", nil)
 		for _, f := range fields {

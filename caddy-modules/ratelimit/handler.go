@@ -58,7 +58,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return writeLimited(w, worst, h.now())
 	}
 	return next.ServeHTTP(&headerWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{
-		ResponseWriter: w}, fields: fields}, r)
+		ResponseWriter: w,
+	}, fields: fields}, r)
 }
 
 func outcome(lc limiter.Context) string {

@@ -24,18 +24,22 @@ type problem struct {
 func writeLimited(w http.ResponseWriter, x hit, now time.Time) error {
 	ra := retryAfter(x.lc, now)
 	w.Header().Set("Retry-After", strconv.FormatInt(ra, 10))
-	return writeProblem(w, problem{Type: ProblemTypeBase + "rate-limited",
+	return writeProblem(w, problem{
+		Type:  ProblemTypeBase + "rate-limited",
 		Title: "Too many requests.", Status: http.StatusTooManyRequests,
 		Detail: "Retry after " + strconv.FormatInt(ra, 10) + " s.",
-		Zone:   x.zone.Name, RetryAfter: ra})
+		Zone:   x.zone.Name, RetryAfter: ra,
+	})
 }
 
 // writeUnavailable answers 503 for a fail-closed zone whose store failed.
 func writeUnavailable(w http.ResponseWriter, z *Zone) error {
 	w.Header().Set("Retry-After", "1")
-	return writeProblem(w, problem{Type: ProblemTypeBase + "rate-limit-unavailable",
+	return writeProblem(w, problem{
+		Type:  ProblemTypeBase + "rate-limit-unavailable",
 		Title: "The rate limiter is unavailable.", Status: http.StatusServiceUnavailable,
-		Zone: z.Name, RetryAfter: 1})
+		Zone: z.Name, RetryAfter: 1,
+	})
 }
 
 func writeProblem(w http.ResponseWriter, p problem) error {

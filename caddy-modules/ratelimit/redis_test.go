@@ -28,10 +28,14 @@ const testTimeout = caddy.Duration(5 * time.Second)
 func TestTwoEdgesOneRedis(t *testing.T) {
 	url, prefix := redisURL(t), uniquePrefix(t)
 	edges := []*Handler{
-		provision(t, &Handler{RedisURL: url, KeyPrefix: prefix, RedisTimeout: testTimeout,
-			Zones: []*Zone{zone("api", 25, time.Minute)}}, nil),
-		provision(t, &Handler{RedisURL: url, KeyPrefix: prefix, RedisTimeout: testTimeout,
-			Zones: []*Zone{zone("api", 25, time.Minute)}}, nil),
+		provision(t, &Handler{
+			RedisURL: url, KeyPrefix: prefix, RedisTimeout: testTimeout,
+			Zones: []*Zone{zone("api", 25, time.Minute)},
+		}, nil),
+		provision(t, &Handler{
+			RedisURL: url, KeyPrefix: prefix, RedisTimeout: testTimeout,
+			Zones: []*Zone{zone("api", 25, time.Minute)},
+		}, nil),
 	}
 	var ok, limited atomic.Int64
 	var wg sync.WaitGroup
@@ -73,8 +77,10 @@ func TestBurstAtLimitRedis(t *testing.T) {
 // TestRetryAfterRedis checks Retry-After with the Redis store: the window's
 // remaining whole seconds, rounded up, never less.
 func TestRetryAfterRedis(t *testing.T) {
-	h := provision(t, &Handler{RedisURL: redisURL(t), KeyPrefix: uniquePrefix(t),
-		RedisTimeout: testTimeout, Zones: []*Zone{zone("api", 2, 30*time.Second)}}, nil)
+	h := provision(t, &Handler{
+		RedisURL: redisURL(t), KeyPrefix: uniquePrefix(t),
+		RedisTimeout: testTimeout, Zones: []*Zone{zone("api", 2, 30*time.Second)},
+	}, nil)
 	start := time.Now()
 	for range 2 {
 		serve(t, h, "198.51.100.21", "/", nil)
@@ -103,8 +109,10 @@ func TestRedisStoppedDuringTraffic(t *testing.T) {
 	auth.Paths = []string{"/api/v1/auth/*"}
 	api := zone("api", 1000, time.Minute)
 	api.Paths, api.OnStoreError = []string{"/api/v1/public/*"}, FailOpen
-	h := provision(t, &Handler{RedisURL: fmt.Sprintf("redis://127.0.0.1:%d/0", port),
-		Zones: []*Zone{auth, api}}, nil)
+	h := provision(t, &Handler{
+		RedisURL: fmt.Sprintf("redis://127.0.0.1:%d/0", port),
+		Zones:    []*Zone{auth, api},
+	}, nil)
 	core, logs := observer.New(zap.InfoLevel)
 	h.log = zap.New(core)
 

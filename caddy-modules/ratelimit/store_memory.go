@@ -28,8 +28,10 @@ type counter struct {
 }
 
 func newMemoryStore(maxKeys int, now func() time.Time) *memoryStore {
-	return &memoryStore{max: maxKeys, now: now, order: list.New(),
-		items: make(map[string]*list.Element)}
+	return &memoryStore{
+		max: maxKeys, now: now, order: list.New(),
+		items: make(map[string]*list.Element),
+	}
 }
 
 // Get counts one request for key and returns the window's state.
@@ -107,6 +109,8 @@ func state(rate limiter.Rate, count int64, end time.Time) limiter.Context {
 		reset++
 	}
 	remaining := max(rate.Limit-count, 0)
-	return limiter.Context{Limit: rate.Limit, Remaining: remaining, Reset: reset,
-		Reached: count > rate.Limit}
+	return limiter.Context{
+		Limit: rate.Limit, Remaining: remaining, Reset: reset,
+		Reached: count > rate.Limit,
+	}
 }

@@ -50,8 +50,10 @@ func newRedisStore(url string, timeout time.Duration, prefix string,
 	opts.MaxRetries, opts.DialerRetries, opts.DialerRetryTimeout = -1, 1, time.Millisecond
 	client := redis.NewClient(opts)
 	ctx, stop := context.WithCancel(context.Background())
-	return &redisStore{client: client, batch: newBatchClient(ctx, client), stop: stop,
-		prefix: prefix, now: now}, nil
+	return &redisStore{
+		client: client, batch: newBatchClient(ctx, client), stop: stop,
+		prefix: prefix, now: now,
+	}, nil
 }
 
 // Close stops the batch workers and closes the Redis connections.

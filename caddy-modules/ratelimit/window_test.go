@@ -115,7 +115,9 @@ func TestSeveralZonesApply(t *testing.T) {
 		status int
 		zone   string
 	}{
-		{alice, 200, ""}, {alice, 200, ""}, {alice, 429, "user"},
+		{alice, 200, ""},
+		{alice, 200, ""},
+		{alice, 429, "user"},
 		{bob, 429, "ip"}, // the fourth request from this IP
 		{nil, 429, "ip"},
 	}

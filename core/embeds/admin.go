@@ -94,8 +94,10 @@ func (s *Service) handleCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := caller.From(r.Context())
-	e, err := s.insert(r.Context(), Embed{TenantID: c.TenantID, WorkspaceID: req.WorkspaceID,
-		ConversationID: req.ConversationID, Name: req.Name, Origins: origins}, c.UserID)
+	e, err := s.insert(r.Context(), Embed{
+		TenantID: c.TenantID, WorkspaceID: req.WorkspaceID,
+		ConversationID: req.ConversationID, Name: req.Name, Origins: origins,
+	}, c.UserID)
 	if err != nil {
 		s.fail(w, r, err)
 		return

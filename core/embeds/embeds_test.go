@@ -50,19 +50,31 @@ func TestAdminManagesEmbeds(t *testing.T) {
 	}{
 		{"member creates", "POST", "/api/v1/embeds", w.member, map[string]any{}, 403},
 		{"anonymous lists", "GET", "/api/v1/embeds", nil, nil, 401},
-		{"api key lists", "GET", "/api/v1/embeds", &coretest.Identity{Auth: caller.AuthAPIKey,
-			UserID: w.admin.UserID, TenantID: w.tenant}, nil, 401},
+		{"api key lists", "GET", "/api/v1/embeds", &coretest.Identity{
+			Auth:   caller.AuthAPIKey,
+			UserID: w.admin.UserID, TenantID: w.tenant,
+		}, nil, 401},
 		{"other tenant reads", "GET", "/api/v1/embeds/" + id, other.admin, nil, 404},
 		{"other tenant deletes", "DELETE", "/api/v1/embeds/" + id, other.admin, nil, 404},
-		{"bad origin", "PATCH", "/api/v1/embeds/" + id, w.admin,
-			map[string]any{"origins": []string{"https://example.com/path"}}, 400},
-		{"wildcard mid-name", "PATCH", "/api/v1/embeds/" + id, w.admin,
-			map[string]any{"origins": []string{"https://a.*.example.com"}}, 400},
-		{"no origins", "PATCH", "/api/v1/embeds/" + id, w.admin,
-			map[string]any{"origins": []string{}}, 400},
+		{
+			"bad origin", "PATCH", "/api/v1/embeds/" + id, w.admin,
+			map[string]any{"origins": []string{"https://example.com/path"}},
+			400,
+		},
+		{
+			"wildcard mid-name", "PATCH", "/api/v1/embeds/" + id, w.admin,
+			map[string]any{"origins": []string{"https://a.*.example.com"}},
+			400,
+		},
+		{
+			"no origins", "PATCH", "/api/v1/embeds/" + id, w.admin,
+			map[string]any{"origins": []string{}},
+			400,
+		},
 		{"foreign conversation", "POST", "/api/v1/embeds", w.admin, map[string]any{
 			"workspace_id": w.workspace, "conversation_id": other.conversation,
-			"name": "x", "origins": []string{"https://example.com"}}, 400},
+			"name": "x", "origins": []string{"https://example.com"},
+		}, 400},
 	}
 	for _, r := range refusals {
 		t.Run(r.name, func(t *testing.T) {

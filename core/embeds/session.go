@@ -37,6 +37,8 @@ func (s *Service) handleSession(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, errOrigin)
 		return
 	}
-	jsonio.Write(w, http.StatusOK, session{EmbedID: e.ID, Room: e.ConversationID,
-		Origin: o.String()})
+	jsonio.Write(w, http.StatusOK, session{
+		EmbedID: e.ID, Room: e.ConversationID,
+		Origin: o.String(),
+	})
 }

@@ -67,8 +67,10 @@ func (s *Service) sign(ctx context.Context, e Embed, boundOrigin string) (tokenR
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	return tokenResponse{Token: raw, ExpiresAt: exp, Origin: boundOrigin,
-		Room: e.ConversationID, EmbedID: e.ID}, nil
+	return tokenResponse{
+		Token: raw, ExpiresAt: exp, Origin: boundOrigin,
+		Room: e.ConversationID, EmbedID: e.ID,
+	}, nil
 }
 
 // allowlist is what the edge reads about an embed.
@@ -87,8 +89,10 @@ func (s *Service) handleInternal(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	jsonio.Write(w, http.StatusOK, allowlist{ID: e.ID, TenantID: e.TenantID,
-		Room: e.ConversationID, Origins: e.Origins})
+	jsonio.Write(w, http.StatusOK, allowlist{
+		ID: e.ID, TenantID: e.TenantID,
+		Room: e.ConversationID, Origins: e.Origins,
+	})
 }
 
 // Announcement is the JSON message published on Channel for every change.

@@ -124,8 +124,10 @@ func TestEdgeBinaryHasModulesAndAcceptsCaddyfile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("list-modules: %v\n%s", err, out)
 	}
-	for _, id := range []string{"http.handlers.kw_auth", "http.handlers.kw_rate_limit",
-		"http.handlers.kw_embed", "http.handlers.kw_socketio"} {
+	for _, id := range []string{
+		"http.handlers.kw_auth", "http.handlers.kw_rate_limit",
+		"http.handlers.kw_embed", "http.handlers.kw_socketio",
+	} {
 		if !strings.Contains(string(out), id+"\n") {
 			t.Errorf("bin/caddy lacks the module %s", id)
 		}

@@ -60,17 +60,33 @@ func TestStartupErrorsAreClearLines(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"empty environment", map[string]string{}, []string{"serve"},
-			[]string{"KW_DATABASE_URL is required", "KW_REDIS_URL is required"}},
-		{"malformed duration", with("KW_ACCESS_TOKEN_TTL", "forever"), []string{"serve"},
-			[]string{"KW_ACCESS_TOKEN_TTL must be a duration"}},
-		{"ttl above 15 minutes", with("KW_ACCESS_TOKEN_TTL", "1h"), []string{"serve"},
-			[]string{"KW_ACCESS_TOKEN_TTL must be a duration from 1m0s to 15m0s"}},
-		{"postgres unreachable", with("KW_DATABASE_URL",
-			"postgres://u:secretpw@127.0.0.1:1/db?sslmode=disable"), []string{"migrate"},
-			[]string{"postgresql at 127.0.0.1:1 is not reachable", "make services"}},
-		{"redis unreachable", with("KW_REDIS_URL", "redis://:secretpw@127.0.0.1:1/0"),
-			[]string{"serve"}, []string{"redis at 127.0.0.1:1 is not reachable"}},
+		{
+			"empty environment",
+			map[string]string{},
+			[]string{"serve"},
+			[]string{"KW_DATABASE_URL is required", "KW_REDIS_URL is required"},
+		},
+		{
+			"malformed duration", with("KW_ACCESS_TOKEN_TTL", "forever"),
+			[]string{"serve"},
+			[]string{"KW_ACCESS_TOKEN_TTL must be a duration"},
+		},
+		{
+			"ttl above 15 minutes", with("KW_ACCESS_TOKEN_TTL", "1h"),
+			[]string{"serve"},
+			[]string{"KW_ACCESS_TOKEN_TTL must be a duration from 1m0s to 15m0s"},
+		},
+		{
+			"postgres unreachable", with("KW_DATABASE_URL",
+				"postgres://u:secretpw@127.0.0.1:1/db?sslmode=disable"),
+			[]string{"migrate"},
+			[]string{"postgresql at 127.0.0.1:1 is not reachable", "make services"},
+		},
+		{
+			"redis unreachable", with("KW_REDIS_URL", "redis://:secretpw@127.0.0.1:1/0"),
+			[]string{"serve"},
+			[]string{"redis at 127.0.0.1:1 is not reachable"},
+		},
 		{"unknown command", good, []string{"frobnicate"}, []string{`unknown command "frobnicate"`}},
 	}
 	for _, tc := range cases {
@@ -104,14 +120,18 @@ func TestInventoryNamesEveryComponent(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("inventory exit %d:\n%s", code, out)
 	}
-	for _, w := range []string{`"kwcore"`, `"postgresql"`, `"redis"`, `"s3"`, `"livekit"`,
-		`"coturn"`, `"plane": "storage"`, `"plane": "media"`, `"version": "15.`} {
+	for _, w := range []string{
+		`"kwcore"`, `"postgresql"`, `"redis"`, `"s3"`, `"livekit"`,
+		`"coturn"`, `"plane": "storage"`, `"plane": "media"`, `"version": "15.`,
+	} {
 		if !strings.Contains(out, w) {
 			t.Errorf("inventory lacks %s:\n%s", w, out)
 		}
 	}
-	for _, secret := range []string{env["KW_S3_SECRET_KEY"], env["KW_LIVEKIT_API_SECRET"],
-		env["KW_TURN_SECRET"]} {
+	for _, secret := range []string{
+		env["KW_S3_SECRET_KEY"], env["KW_LIVEKIT_API_SECRET"],
+		env["KW_TURN_SECRET"],
+	} {
 		if secret != "" && strings.Contains(out, secret) {
 			t.Fatal("inventory prints a secret")
 		}

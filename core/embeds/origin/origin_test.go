@@ -9,8 +9,10 @@ import (
 // allowlist of https://example.com and https://*.partner.example: none is
 // allowed.
 func TestAttackOrigins(t *testing.T) {
-	list, err := ParseList([]string{"https://example.com", "https://*.partner.example",
-		"http://127.0.0.1:8081"})
+	list, err := ParseList([]string{
+		"https://example.com", "https://*.partner.example",
+		"http://127.0.0.1:8081",
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,8 +48,10 @@ func TestAttackOrigins(t *testing.T) {
 			}
 		})
 	}
-	for _, ok := range []string{"https://example.com", "https://a.partner.example",
-		"http://127.0.0.1:8081"} {
+	for _, ok := range []string{
+		"https://example.com", "https://a.partner.example",
+		"http://127.0.0.1:8081",
+	} {
 		o, err := FromHeader([]string{ok})
 		if err != nil || !list.Allows(o) {
 			t.Fatalf("%q refused: %v", ok, err)
@@ -73,11 +77,13 @@ func TestParseEntries(t *testing.T) {
 			t.Errorf("Parse(%q) = %q, %v; want %q", in, o.String(), err, want)
 		}
 	}
-	bad := []string{"null", "example.com", "ftp://example.com", "https://example.com/",
+	bad := []string{
+		"null", "example.com", "ftp://example.com", "https://example.com/",
 		"https://a@example.com", "https://example.com.", "https://*.com", "https://a.*.example.com",
 		"https://*example.com", "https://bücher.de", "https://example.com:0",
 		"https://example.com:65536", "https://example.com:08443", "https://*.1.2.3.4",
-		"https://exa_mple.com", "https://-a.com", "https://", "https://[::1", "https://1.2.3.4.5"}
+		"https://exa_mple.com", "https://-a.com", "https://", "https://[::1", "https://1.2.3.4.5",
+	}
 	for _, in := range bad {
 		if _, err := Parse(in); !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrNull) {
 			t.Errorf("Parse(%q) = %v, want a malformed-origin error", in, err)
@@ -88,8 +94,10 @@ func TestParseEntries(t *testing.T) {
 // FuzzParse checks that every accepted entry prints in a form that parses
 // to itself, and that a request origin accepted is exactly its input.
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"https://example.com", "https://*.a.b", "http://[::1]:80",
-		"HTTP://X.Y:443", "null", "https://a@b"} {
+	for _, s := range []string{
+		"https://example.com", "https://*.a.b", "http://[::1]:80",
+		"HTTP://X.Y:443", "null", "https://a@b",
+	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
