@@ -42,6 +42,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		redis_url            <url>
 //		channel_prefix       <prefix>
 //		revocation_prefix    <prefix>
+//		revocation_max_stale <duration>
 //		core <url> {
 //			ca_file      <file>
 //			cert_file    <file>
@@ -52,7 +53,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		token {
 //			issuer   <iss>
 //			audience <aud>
-//			jwks_url <url>
+//			jwks_url     <url>
+//			jwks_refresh <duration>
 //		}
 //		namespace <name> {
 //			public
@@ -95,6 +97,7 @@ var handlerOptions = map[string]func(*Handler, *caddyfile.Dispenser) error{
 	"redis_url":            func(h *Handler, d *caddyfile.Dispenser) error { return oneString(d, &h.RedisURL) },
 	"channel_prefix":       func(h *Handler, d *caddyfile.Dispenser) error { return oneString(d, &h.ChannelPrefix) },
 	"revocation_prefix":    func(h *Handler, d *caddyfile.Dispenser) error { return oneString(d, &h.RevocationPrefix) },
+	"revocation_max_stale": func(h *Handler, d *caddyfile.Dispenser) error { return duration(d, &h.RevocationMaxStale) },
 	"core":                 parseCore,
 	"token":                parseToken,
 	"namespace":            parseNamespace,

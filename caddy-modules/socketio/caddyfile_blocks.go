@@ -31,9 +31,10 @@ func parseCore(h *Handler, d *caddyfile.Dispenser) error {
 }
 
 var tokenOptions = map[string]func(*Token, *caddyfile.Dispenser) error{
-	"issuer":   func(t *Token, d *caddyfile.Dispenser) error { return oneString(d, &t.Issuer) },
-	"audience": func(t *Token, d *caddyfile.Dispenser) error { return oneString(d, &t.Audience) },
-	"jwks_url": func(t *Token, d *caddyfile.Dispenser) error { return oneString(d, &t.JWKSURL) },
+	"issuer":       func(t *Token, d *caddyfile.Dispenser) error { return oneString(d, &t.Issuer) },
+	"audience":     func(t *Token, d *caddyfile.Dispenser) error { return oneString(d, &t.Audience) },
+	"jwks_url":     func(t *Token, d *caddyfile.Dispenser) error { return oneString(d, &t.JWKSURL) },
+	"jwks_refresh": func(t *Token, d *caddyfile.Dispenser) error { return duration(d, &t.JWKSRefresh) },
 }
 
 // parseToken reads "token { ... }".

@@ -74,6 +74,9 @@ type Handler struct {
 	ChannelPrefix string `json:"channel_prefix,omitempty"`
 	// RevocationPrefix of the revocation keys. Default: "kw:".
 	RevocationPrefix string `json:"revocation_prefix,omitempty"`
+	// RevocationMaxStale is how long the revocation set is trusted while
+	// Redis does not answer; after it every token is refused. Default: 30s.
+	RevocationMaxStale caddy.Duration `json:"revocation_max_stale,omitempty"`
 
 	// Core reaches the core: its URL and the trusted channel's files.
 	Core Core `json:"core"`
@@ -123,6 +126,8 @@ type Token struct {
 	// JWKSURL serves the public keys. Default: the core's
 	// /.well-known/jwks.json.
 	JWKSURL string `json:"jwks_url,omitempty"`
+	// JWKSRefresh is how often the key set is fetched again. Default: 5m.
+	JWKSRefresh caddy.Duration `json:"jwks_refresh,omitempty"`
 }
 
 // CaddyModule returns the module's information.
