@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -123,5 +124,32 @@ func checkFanOut(t *testing.T, r e2e.Result) {
 	if nodeArgs[0] != "from-node" || nodeArgs[1] != float64(42) ||
 		nodeArgs[2].(map[string]any)["binary"] != "cafe" {
 		t.Errorf("arguments from @socket.io/redis-emitter: %v", nodeArgs)
+	}
+}
+
+// TestNodeServerOnTheSameRedis runs a Node socket.io 4.8 server with the
+// official Redis adapter beside an edge, on the same prefix: each delivers
+// the other's broadcasts, binary included.
+func TestNodeServerOnTheSameRedis(t *testing.T) {
+	rdb, redisURL := stackRedis(t)
+	prefix := "kwtest-" + coretest.RandomSlug("node")
+	edge, url := startEdge(t, rdb, prefix)
+	listener := e2e.Start(t, "client.mjs", map[string]string{
+		"KW_URL": url, "KW_ORIGIN": testOrigin, "KW_EXPECT": "2",
+	}, "listen")
+	listener.Next(t)
+	node := e2e.Start(t, "nodeserver.mjs", map[string]string{"KW_REDIS_URL": redisURL, "KW_PREFIX": prefix})
+	node.Next(t)
+	if err := edge.Of("/").Broadcast(context.Background(), gateway.Broadcast{
+		Event: "from-edge", Args: []any{"yo", []byte{0xab}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(node.Wait(t)["fromEdge"]); got != "[yo map[binary:ab]]" {
+		t.Errorf("the Node server's client got %s", got)
+	}
+	events := fmt.Sprint(listener.Wait(t)["events"])
+	if !strings.Contains(events, "map[args:[hi map[binary:beef]] event:from-node-server]") {
+		t.Errorf("the edge's client got %s", events)
 	}
 }
