@@ -85,17 +85,23 @@ func TestOpenAPIEmbedTokensOnlyWhereDocumented(t *testing.T) {
 	}
 	ws := create("/api/v1/workspaces", map[string]any{"name": "embeds"})
 	conv := create("/api/v1/workspaces/"+ws+"/conversations", map[string]any{"title": "lobby"})
-	embed := create("/api/v1/embeds", map[string]any{"workspace_id": ws,
-		"conversation_id": conv, "name": "site", "origins": []string{"https://site.example"}})
-	holder := &coretest.Identity{Auth: caller.AuthEmbed, TenantID: e.owner.TenantID,
-		EmbedID: embed, Origin: "https://site.example"}
+	embed := create("/api/v1/embeds", map[string]any{
+		"workspace_id": ws, "conversation_id": conv, "name": "site",
+		"origins": []string{"https://site.example"},
+	})
+	holder := &coretest.Identity{
+		Auth: caller.AuthEmbed, TenantID: e.owner.TenantID,
+		EmbedID: embed, Origin: "https://site.example",
+	}
 	for path, ops := range doc.Paths {
 		for method, op := range ops {
 			if op.Security != nil && len(*op.Security) == 0 {
 				continue // anonymous
 			}
-			r := req{method: strings.ToUpper(method), id: holder,
-				path: strings.NewReplacer("{id}", embed, "{", "", "}", "").Replace(path)}
+			r := req{
+				method: strings.ToUpper(method), id: holder,
+				path: strings.NewReplacer("{id}", embed, "{", "", "}", "").Replace(path),
+			}
 			if r.method == "POST" || r.method == "PATCH" {
 				r.body = map[string]any{}
 			}
