@@ -33,6 +33,12 @@ const (
 	StatusDown = "down"
 )
 
+// readiness is what /readyz tells about one component.
+type readiness struct {
+	Plane  string `json:"plane"`
+	Status string `json:"status"`
+}
+
 // probe checks one component and fills its Status, Version and Error.
 type probe struct {
 	Component
@@ -55,9 +61,16 @@ func Register(mux *http.ServeMux, a *app.App) {
 				status, code = "not_ready", http.StatusServiceUnavailable
 			}
 		}
-		byName := map[string]Component{}
+		// the probe is public through the edge: it names each component's plane
+		// and state only; endpoints, versions and errors go to the log and to
+		// `kwcore inventory`
+		byName := map[string]readiness{}
 		for _, c := range comps {
-			byName[c.Name] = c
+			byName[c.Name] = readiness{Plane: c.Plane, Status: c.Status}
+			if c.Status != StatusUp {
+				a.Log.Warn("component not ready", "component", c.Name,
+					"endpoint", c.Endpoint, "error", c.Error)
+			}
 		}
 		writeJSON(w, code, map[string]any{"status": status, "components": byName})
 	})
