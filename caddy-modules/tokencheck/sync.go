@@ -97,6 +97,7 @@ func (r *Revocations) updateStale() {
 	r.mu.Lock()
 	changed := stale != r.stale
 	r.stale = stale
+	neverSynced := r.lastOK.IsZero()
 	r.mu.Unlock()
 	if stale {
 		r.metrics.stale.Set(1)
@@ -106,11 +107,15 @@ func (r *Revocations) updateStale() {
 	if !changed {
 		return
 	}
-	if stale {
+	switch {
+	case stale && neverSynced:
+		// the expected state at start-up, until Redis first answers
+		r.opts.Log.Info("revocation set not loaded yet: tokens and api keys are refused until redis answers")
+	case stale:
 		r.opts.Log.Error("revocation set is stale: redis has not answered, tokens and api keys are refused",
 			"max_stale", r.opts.MaxStale.String())
-	} else {
-		r.opts.Log.Info("revocation set is fresh again")
+	default:
+		r.opts.Log.Info("revocation set is fresh")
 	}
 }
 
