@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"github.com/kernelwork/kernelwork/core/app"
+	"github.com/kernelwork/kernelwork/core/calls"
 	"github.com/kernelwork/kernelwork/core/tokens"
 )
 
@@ -57,11 +58,13 @@ type Embed struct {
 type Service struct {
 	a      *app.App
 	issuer *tokens.Issuer
+	calls  *calls.Service
 }
 
 // NewService returns the embed service over a.
 func NewService(a *app.App) *Service {
-	return &Service{a: a, issuer: tokens.New(a)}
+	// call tokens only: the media plane records and announces the calls
+	return &Service{a: a, issuer: tokens.New(a), calls: calls.New(a, nil)}
 }
 
 // Register mounts the embed routes on mux.
@@ -74,5 +77,6 @@ func Register(mux *http.ServeMux, a *app.App) {
 	mux.HandleFunc("DELETE /api/v1/embeds/{id}", s.admin(s.handleDelete))
 	mux.HandleFunc("POST /api/v1/embeds/{id}/token", s.handleToken)
 	mux.HandleFunc("GET /api/v1/embeds/{id}/session", s.handleSession)
+	mux.HandleFunc("POST /api/v1/embeds/{id}/call", s.handleCall)
 	mux.HandleFunc("GET /internal/embeds/{id}", s.handleInternal)
 }

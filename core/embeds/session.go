@@ -17,28 +17,36 @@ type session struct {
 }
 
 // handleSession answers a caller the edge authenticated with an embed token
-// for this embed. The origin the token is bound to must still be listed, so
-// that removing an origin ends its tokens at once.
+// for this embed.
 func (s *Service) handleSession(w http.ResponseWriter, r *http.Request) {
-	c := caller.From(r.Context())
-	id := r.PathValue("id")
-	if c.Auth != caller.AuthEmbed || c.EmbedID != id {
-		problem.Write(w, problem.Unauthorized)
-		return
-	}
-	e, err := s.load(r.Context(), c.TenantID, id)
+	e, o, err := s.authorize(r)
 	if err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	o, err := origin.ParseRequest(c.Origin)
-	list, lerr := origin.ParseList(e.Origins)
-	if err != nil || lerr != nil || !list.Allows(o) {
-		problem.Write(w, errOrigin)
 		return
 	}
 	jsonio.Write(w, http.StatusOK, session{
 		EmbedID: e.ID, Room: e.ConversationID,
 		Origin: o.String(),
 	})
+}
+
+// authorize checks that the caller holds an embed token for the embed of the
+// path, and that the origin the token is bound to is still listed, so that
+// removing an origin ends its tokens at once.
+func (s *Service) authorize(r *http.Request) (Embed, origin.Origin, error) {
+	c := caller.From(r.Context())
+	id := r.PathValue("id")
+	if c.Auth != caller.AuthEmbed || c.EmbedID != id {
+		return Embed{}, origin.Origin{}, problem.Unauthorized
+	}
+	e, err := s.load(r.Context(), c.TenantID, id)
+	if err != nil {
+		return Embed{}, origin.Origin{}, err
+	}
+	o, err := origin.ParseRequest(c.Origin)
+	list, lerr := origin.ParseList(e.Origins)
+	if err != nil || lerr != nil || !list.Allows(o) {
+		return Embed{}, origin.Origin{}, errOrigin
+	}
+	return e, o, nil
 }
