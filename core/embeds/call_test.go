@@ -19,8 +19,10 @@ func TestEmbedCallTokenBoundToItsOrigin(t *testing.T) {
 	c := coretest.StartCore(t, a)
 	w := newWorld(t, a)
 	id := createEmbed(t, c, w, "https://example.com", "https://other.example")
-	visitor := &coretest.Identity{Auth: caller.AuthEmbed, EmbedID: id, TenantID: w.tenant,
-		Origin: "https://example.com", Scopes: []string{"embed"}}
+	visitor := &coretest.Identity{
+		Auth: caller.AuthEmbed, EmbedID: id, TenantID: w.tenant,
+		Origin: "https://example.com", Scopes: []string{"embed"},
+	}
 
 	resp, body := c.Do(t, "POST", "/api/v1/embeds/"+id+"/call", visitor,
 		map[string]any{"display_name": "Visitor"})
