@@ -12,6 +12,10 @@ set -a
 . .data/local.env
 set +a
 
+# the edge-to-core certificates of the local stack, as `make run` makes them
+# (the realtime benchmark's quick run uses them)
+bin/kwcore pki init "$KW_PKI_DIR" 127.0.0.1 localhost ::1
+
 # Node packages of the end-to-end tests (each folder with a package.json)
 while IFS= read -r pkg; do
   dir=$(dirname "$pkg")
