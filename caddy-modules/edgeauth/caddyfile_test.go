@@ -3,7 +3,6 @@ package edgeauth
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,27 +13,9 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
+
+	"github.com/kernelwork/kernelwork/caddy-modules/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-// golden compares got with the file path, or rewrites it with -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if !bytes.Equal(bytes.TrimSpace(got), bytes.TrimSpace(want)) {
-		t.Fatalf("%s differs:\n got: %s\nwant: %s", path, got, want)
-	}
-}
 
 // TestCaddyfileGolden parses testdata/golden/<subdirective>.caddyfile and
 // compares the module's JSON with <subdirective>.json: one pair per
@@ -58,7 +39,7 @@ func TestCaddyfileGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, _ := json.MarshalIndent(h, "", "\t")
-			golden(t, strings.TrimSuffix(f, ".caddyfile")+".json", append(got, '\n'))
+			golden.Compare(t, strings.TrimSuffix(f, ".caddyfile")+".json", append(got, '\n'))
 		})
 	}
 	for name := range subdirectives {
@@ -86,7 +67,7 @@ func TestCaddyfileAdaptGolden(t *testing.T) {
 	if err := json.Indent(&pretty, out, "", "\t"); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "testdata/adapt/site.json", append(pretty.Bytes(), '\n'))
+	golden.Compare(t, "testdata/adapt/site.json", append(pretty.Bytes(), '\n'))
 }
 
 func TestCaddyfileErrors(t *testing.T) {

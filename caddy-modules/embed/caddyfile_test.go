@@ -1,51 +1,18 @@
 package embed
 
 import (
-	"bytes"
-	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+
+	"github.com/kernelwork/kernelwork/caddy-modules/internal/golden"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
 // TestCaddyfileGolden adapts every testdata/*.caddyfile to JSON and compares
-// it with the .json file beside it (go test -args -update rewrites them).
+// it with the .json file beside it (go test -update rewrites them).
 func TestCaddyfileGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.caddyfile")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no golden Caddyfiles: %v", err)
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			in, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out bytes.Buffer
-			if err := json.Indent(&out, adapt(t, string(in)), "", "\t"); err != nil {
-				t.Fatal(err)
-			}
-			golden := strings.TrimSuffix(f, ".caddyfile") + ".json"
-			if *update {
-				if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(bytes.TrimSpace(out.Bytes()), bytes.TrimSpace(want)) {
-				t.Fatalf("adapted JSON differs from %s:\n%s", golden, out.String())
-			}
-		})
-	}
+	golden.AdaptDir(t, "testdata")
 }
 
 // TestCaddyfileErrors refuses malformed blocks with a message naming the

@@ -9,6 +9,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 
+	"github.com/kernelwork/kernelwork/caddy-modules/internal/golden"
 	"github.com/kernelwork/kernelwork/core/identity"
 	"github.com/kernelwork/kernelwork/core/identity/identitytest"
 	"github.com/kernelwork/kernelwork/gateway/e2e"
@@ -36,7 +37,7 @@ func TestBrowserOverHTTPSAndHTTP2(t *testing.T) {
 }`, origin, s.directive("allowed_origins "+origin), root)
 	cf := "{\n\tadmin off\n\tpersist_config off\n\tskip_install_trust\n\thttp_port " +
 		fmt.Sprint(freePort(t)) + "\n}\n" + site
-	cfg, err := adapt(t, cf)
+	cfg, err := golden.Adapt(cf)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,66 +1,18 @@
 package socketio
 
 import (
-	"bytes"
-	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	_ "github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+
+	"github.com/kernelwork/kernelwork/caddy-modules/internal/golden"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// adapt turns a Caddyfile into Caddy's JSON.
-func adapt(t testing.TB, src string) ([]byte, error) {
-	t.Helper()
-	out, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(src),
-		map[string]any{"filename": "Caddyfile"})
-	return out, err
-}
-
-// TestCaddyfileGolden adapts every testdata/*.caddyfile and compares the
-// JSON with the .json file beside it (go test -update rewrites them).
+// TestCaddyfileGolden adapts every testdata/*.caddyfile to JSON and compares
+// it with the .json file beside it (go test -update rewrites them).
 func TestCaddyfileGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.caddyfile")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no golden Caddyfiles: %v", err)
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			in, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw, err := adapt(t, string(in))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out bytes.Buffer
-			if err := json.Indent(&out, raw, "", "\t"); err != nil {
-				t.Fatal(err)
-			}
-			out.WriteByte('\n')
-			golden := strings.TrimSuffix(f, ".caddyfile") + ".json"
-			if *update {
-				if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(want, out.Bytes()) {
-				t.Fatalf("adapted JSON differs from %s:\n%s", golden, out.String())
-			}
-		})
-	}
+	golden.AdaptDir(t, "testdata")
 }
 
 func TestCaddyfileErrors(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 
+	"github.com/kernelwork/kernelwork/caddy-modules/internal/golden"
 	"github.com/kernelwork/kernelwork/core/app"
 	"github.com/kernelwork/kernelwork/core/coretest"
 	"github.com/kernelwork/kernelwork/core/pki"
@@ -73,7 +74,7 @@ func load(t *testing.T, sites map[int]string) {
 	for port, body := range sites {
 		fmt.Fprintf(&b, "http://127.0.0.1:%d {\n\tbind 127.0.0.1\n\t%s\n}\n", port, body)
 	}
-	cfg, err := adapt(t, b.String())
+	cfg, err := golden.Adapt(b.String())
 	if err != nil {
 		t.Fatalf("adapting: %v\n%s", err, b.String())
 	}
