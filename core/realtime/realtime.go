@@ -23,6 +23,7 @@ import (
 	"github.com/kernelwork/kernelwork/core/caller"
 	"github.com/kernelwork/kernelwork/core/jsonio"
 	"github.com/kernelwork/kernelwork/core/problem"
+	"github.com/kernelwork/kernelwork/gateway/hooks"
 )
 
 // MaxBody bounds a hook body: a Socket.IO payload of 1 MB, base64-encoded,
@@ -39,54 +40,10 @@ func Register(mux *http.ServeMux, a *app.App) {
 
 type handlers struct{ a *app.App }
 
-// emit is an event for the socket.
-type emit struct {
-	Event string `json:"event"`
-	Args  []any  `json:"args"`
-}
-
-type connectRequest struct {
-	SocketID   string         `json:"socket_id"`
-	Namespace  string         `json:"namespace"`
-	Auth       map[string]any `json:"auth"`
-	RemoteAddr string         `json:"remote_addr"`
-	Origin     string         `json:"origin"`
-}
-
-type connectResponse struct {
-	Accept bool     `json:"accept"`
-	Reason string   `json:"reason,omitempty"`
-	Rooms  []string `json:"rooms"`
-	Emits  []emit   `json:"emits"`
-	Data   any      `json:"data,omitempty"`
-}
-
-type eventRequest struct {
-	SocketID  string   `json:"socket_id"`
-	Namespace string   `json:"namespace"`
-	Event     string   `json:"event"`
-	Args      []any    `json:"args"`
-	WantsAck  bool     `json:"wants_ack"`
-	Rooms     []string `json:"rooms"`
-	Data      any      `json:"data"`
-}
-
-type eventResponse struct {
-	Ack   []any  `json:"ack"`
-	Emits []emit `json:"emits,omitempty"`
-}
-
-type disconnectRequest struct {
-	SocketID  string `json:"socket_id"`
-	Namespace string `json:"namespace"`
-	Reason    string `json:"reason"`
-	Data      any    `json:"data"`
-}
-
 // connect admits a socket. Anonymous sockets (the edge sends them only for
 // public namespaces) join no room.
 func (h *handlers) connect(w http.ResponseWriter, r *http.Request) {
-	var req connectRequest
+	var req hooks.ConnectRequest
 	if err := decode(w, r, &req); err != nil {
 		problem.Write(w, err)
 		return
@@ -95,7 +52,7 @@ func (h *handlers) connect(w http.ResponseWriter, r *http.Request) {
 	if auth == nil {
 		auth = map[string]any{}
 	}
-	resp := connectResponse{Accept: true, Rooms: []string{}, Emits: []emit{{Event: "auth", Args: []any{auth}}}}
+	resp := hooks.ConnectResponse{Accept: true, Rooms: []string{}, Emits: []hooks.Emit{{Event: "auth", Args: []any{auth}}}}
 	c := caller.From(r.Context())
 	if c.Auth == caller.AuthToken {
 		rooms, err := memberRooms(r.Context(), h.a, c)
@@ -112,15 +69,15 @@ func (h *handlers) connect(w http.ResponseWriter, r *http.Request) {
 // event answers the reference server's events; other events are
 // acknowledged with no arguments.
 func (h *handlers) event(w http.ResponseWriter, r *http.Request) {
-	var req eventRequest
+	var req hooks.EventRequest
 	if err := decode(w, r, &req); err != nil {
 		problem.Write(w, err)
 		return
 	}
-	resp := eventResponse{}
+	resp := hooks.EventResponse{}
 	switch req.Event {
 	case "message":
-		resp.Emits = []emit{{Event: "message-back", Args: req.Args}}
+		resp.Emits = []hooks.Emit{{Event: "message-back", Args: req.Args}}
 	case "message-with-ack":
 		resp.Ack = req.Args
 	}
@@ -129,7 +86,7 @@ func (h *handlers) event(w http.ResponseWriter, r *http.Request) {
 
 // disconnect is told, best effort, that a socket left.
 func (h *handlers) disconnect(w http.ResponseWriter, r *http.Request) {
-	var req disconnectRequest
+	var req hooks.DisconnectRequest
 	if err := decode(w, r, &req); err != nil {
 		problem.Write(w, err)
 		return

@@ -13,6 +13,7 @@ import (
 	"github.com/kernelwork/kernelwork/gateway"
 	"github.com/kernelwork/kernelwork/gateway/e2e"
 	"github.com/kernelwork/kernelwork/gateway/edge"
+	"github.com/kernelwork/kernelwork/gateway/hooks"
 )
 
 // refuseAll is a verifier for a public namespace's anonymous sockets.
@@ -27,12 +28,12 @@ func (refuseAll) Verify(context.Context, string) (*tokencheck.Claims, error) {
 // left does not arrive) and a broadcast with a binary argument. The core of this repository answers none of its events with
 // joins or broadcasts yet, so a TLS test server stands in for it.
 func TestEventAnswerIsApplied(t *testing.T) {
-	var gotEvent edge.EventRequest
+	var gotEvent hooks.EventRequest
 	core := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
-		case edge.PathConnect:
+		case hooks.PathConnect:
 			_, _ = fmt.Fprint(w, `{"accept":true,"rooms":["room-b"]}`)
-		case edge.PathEvent:
+		case hooks.PathEvent:
 			_ = json.NewDecoder(r.Body).Decode(&gotEvent)
 			_, _ = fmt.Fprint(w, `{"ack":["done"],"emits":[{"event":"emitted","args":[]}],
 				"join":["room-a"],"leave":["room-b"],

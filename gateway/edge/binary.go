@@ -2,6 +2,8 @@ package edge
 
 import (
 	"encoding/base64"
+
+	"github.com/kernelwork/kernelwork/gateway/hooks"
 )
 
 // BinaryKey marks a binary value in hook JSON: {"$binary": "<base64>"}.
@@ -26,10 +28,10 @@ func ToWire(v any) any {
 			out[k] = ToWire(e)
 		}
 		return out
-	case ConnectRequest:
+	case hooks.ConnectRequest:
 		t.Auth, _ = ToWire(t.Auth).(map[string]any)
 		return t
-	case EventRequest:
+	case hooks.EventRequest:
 		t.Args, _ = ToWire(t.Args).([]any)
 		return t
 	}

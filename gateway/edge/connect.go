@@ -7,6 +7,7 @@ import (
 	"github.com/kernelwork/kernelwork/caddy-modules/tokencheck"
 	"github.com/kernelwork/kernelwork/core/caller"
 	"github.com/kernelwork/kernelwork/gateway"
+	"github.com/kernelwork/kernelwork/gateway/hooks"
 )
 
 // refusal builds the CONNECT_ERROR a client sees: message "unauthorized" or
@@ -91,8 +92,8 @@ func (h *Handler) admit(ctx context.Context, s *gateway.Socket, st *state, auth 
 		}
 	}
 	hs := s.Handshake()
-	var resp ConnectResponse
-	err := h.cfg.Hooks.call(ctx, PathConnect, st.id, ConnectRequest{
+	var resp hooks.ConnectResponse
+	err := h.cfg.Hooks.call(ctx, hooks.PathConnect, st.id, hooks.ConnectRequest{
 		SocketID:  s.ID(),
 		Namespace: s.Namespace(), Auth: payload, RemoteAddr: hs.RemoteAddr, Origin: hs.Origin,
 	}, &resp)

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/kernelwork/kernelwork/gateway"
+	"github.com/kernelwork/kernelwork/gateway/hooks"
 )
 
 // Event answers re-authentication and relay events itself and hands every
@@ -51,8 +52,8 @@ func (h *Handler) forward(ctx context.Context, s *gateway.Socket, e *gateway.Eve
 	st.mu.Lock()
 	id, data := st.id, st.data
 	st.mu.Unlock()
-	var resp EventResponse
-	err := h.cfg.Hooks.call(ctx, PathEvent, id, EventRequest{
+	var resp hooks.EventResponse
+	err := h.cfg.Hooks.call(ctx, hooks.PathEvent, id, hooks.EventRequest{
 		SocketID:  s.ID(),
 		Namespace: s.Namespace(), Event: e.Name, Args: e.Args, WantsAck: e.WantsAck(),
 		Rooms: s.Rooms(), Data: data,
@@ -67,7 +68,7 @@ func (h *Handler) forward(ctx context.Context, s *gateway.Socket, e *gateway.Eve
 }
 
 // apply carries out the core's answer to an event.
-func (h *Handler) apply(ctx context.Context, s *gateway.Socket, st *state, resp EventResponse) {
+func (h *Handler) apply(ctx context.Context, s *gateway.Socket, st *state, resp hooks.EventResponse) {
 	if resp.Data != nil {
 		st.mu.Lock()
 		st.data = resp.Data

@@ -10,6 +10,7 @@ import (
 	"github.com/kernelwork/kernelwork/caddy-modules/tokencheck"
 	"github.com/kernelwork/kernelwork/core/caller"
 	"github.com/kernelwork/kernelwork/gateway"
+	"github.com/kernelwork/kernelwork/gateway/hooks"
 )
 
 // Verifier checks an access token; *tokencheck.Verifier is one.
@@ -190,7 +191,7 @@ func (h *Handler) Disconnect(s *gateway.Socket, reason string) {
 	if h.cfg.Hooks == nil {
 		return
 	}
-	err := h.cfg.Hooks.call(context.Background(), PathDisconnect, id, DisconnectRequest{
+	err := h.cfg.Hooks.call(context.Background(), hooks.PathDisconnect, id, hooks.DisconnectRequest{
 		SocketID: s.ID(), Namespace: s.Namespace(), Reason: reason, Data: data,
 	}, nil)
 	if err != nil {

@@ -15,13 +15,6 @@ import (
 	"github.com/kernelwork/kernelwork/gateway"
 )
 
-// Hook paths on the core (docs/realtime.md).
-const (
-	PathConnect    = "/internal/realtime/connect"
-	PathEvent      = "/internal/realtime/event"
-	PathDisconnect = "/internal/realtime/disconnect"
-)
-
 // maxHookResponse bounds a hook's answer.
 const maxHookResponse = 4 << 20
 
@@ -40,69 +33,6 @@ type Hooks struct {
 
 // ErrHookFailed is returned when the core did not answer a hook with 200.
 var ErrHookFailed = errors.New("realtime hook failed")
-
-// Emit is an event the core asks the edge to send to the socket.
-type Emit struct {
-	Event string `json:"event"`
-	Args  []any  `json:"args"`
-}
-
-// BroadcastRequest is an event the core asks the edge to broadcast.
-type BroadcastRequest struct {
-	Rooms  []string `json:"rooms"`
-	Except []string `json:"except"`
-	Event  string   `json:"event"`
-	Args   []any    `json:"args"`
-}
-
-// ConnectRequest is the body of the connect hook.
-type ConnectRequest struct {
-	SocketID   string         `json:"socket_id"`
-	Namespace  string         `json:"namespace"`
-	Auth       map[string]any `json:"auth"`
-	RemoteAddr string         `json:"remote_addr"`
-	Origin     string         `json:"origin"`
-}
-
-// ConnectResponse is the core's answer to the connect hook.
-type ConnectResponse struct {
-	Accept bool     `json:"accept"`
-	Reason string   `json:"reason"`
-	Rooms  []string `json:"rooms"`
-	Emits  []Emit   `json:"emits"`
-	Data   any      `json:"data"`
-}
-
-// EventRequest is the body of the event hook.
-type EventRequest struct {
-	SocketID  string   `json:"socket_id"`
-	Namespace string   `json:"namespace"`
-	Event     string   `json:"event"`
-	Args      []any    `json:"args"`
-	WantsAck  bool     `json:"wants_ack"`
-	Rooms     []string `json:"rooms"`
-	Data      any      `json:"data"`
-}
-
-// EventResponse is the core's answer to the event hook. Ack is sent only
-// when the client asked for an acknowledgement; null acknowledges with no
-// arguments.
-type EventResponse struct {
-	Ack        []any              `json:"ack"`
-	Emits      []Emit             `json:"emits"`
-	Join       []string           `json:"join"`
-	Leave      []string           `json:"leave"`
-	Broadcasts []BroadcastRequest `json:"broadcasts"`
-	Data       any                `json:"data"`
-}
-
-// DisconnectRequest is the body of the disconnect hook.
-type DisconnectRequest struct {
-	SocketID  string `json:"socket_id"`
-	Namespace string `json:"namespace"`
-	Reason    string `json:"reason"`
-	Data      any    `json:"data"`
-}
 
 // call posts body to path with id's identity headers and decodes the answer
 // into out.
