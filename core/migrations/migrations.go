@@ -4,7 +4,9 @@
 //
 // Files are numbered by feature: 00001-00099 the foundation, 00100 identity,
 // 00200 API keys, 00300 conversations and attachments, 00400 embeds, 00500
-// realtime, 00600 calls.
+// realtime, 00600 calls. A new file may therefore sort below one already
+// applied; such a file is applied too (goose's out-of-order mode), once, and
+// recorded like any other.
 package migrations
 
 import (
@@ -71,7 +73,9 @@ func provider(db *sql.DB) (*goose.Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading migrations: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, sub)
+	// each feature numbers its files in its own range, so a release can add a
+	// file below the newest one applied: apply it rather than refuse
+	p, err := goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return nil, fmt.Errorf("loading migrations: %w", err)
 	}

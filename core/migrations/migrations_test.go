@@ -43,3 +43,31 @@ func TestMigrationsAreRecordedAndForwardOnly(t *testing.T) {
 		t.Fatalf("tenants table missing: %v", err)
 	}
 }
+
+// TestMigrationAddedBelowTheNewestIsApplied: a database migrated before a
+// feature added a file in its lower range gets that file on the next Up.
+func TestMigrationAddedBelowTheNewestIsApplied(t *testing.T) {
+	cfg := coretest.Config(t, nil)
+	url := coretest.NewDatabase(t, cfg.Postgres.URL)
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+
+	// forget the foundation's second file and its tables, as if it had been
+	// added after the newer ones were applied
+	if _, err := pool.Exec(ctx, `DROP TABLE messages, conversation_members, conversations CASCADE;
+		DELETE FROM goose_db_version WHERE version_id = 2`); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := migrations.Pending(ctx, pool)
+	if err != nil || len(pending) != 1 || pending[0] != 2 {
+		t.Fatalf("pending = %v, err %v; want [2]", pending, err)
+	}
+	applied, err := migrations.Up(ctx, pool, slog.New(slog.DiscardHandler))
+	if err != nil || len(applied) != 1 || applied[0] != 2 {
+		t.Fatalf("Up applied %v, err %v; want [2]", applied, err)
+	}
+}
