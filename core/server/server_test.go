@@ -97,8 +97,10 @@ func TestReadyzReportsEachDownComponent(t *testing.T) {
 		t.Fatalf("readyz = %s", body)
 	}
 	// the probe is public through the edge: no secret, address or error text
-	for _, leak := range []string{a.Config.S3.SecretKey, closed, "127.0.0.1", "error",
-		"version"} {
+	for _, leak := range []string{
+		a.Config.S3.SecretKey, closed, "127.0.0.1", "error",
+		"version",
+	} {
 		if strings.Contains(string(body), leak) {
 			t.Fatalf("readyz tells %q to anonymous callers: %s", leak, body)
 		}
