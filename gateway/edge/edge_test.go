@@ -128,6 +128,10 @@ func TestRevocationKicksLiveSocketWithinOneSecond(t *testing.T) {
 	u := c.user(t, "rt-revoke")
 	env := c.env(u.Token)
 	env["KW_EXPECT"] = "100"
+	// over WebSocket: a long-polling client that is between two polls, or
+	// upgrading, when its connection closes can miss the DISCONNECT and see a
+	// transport error instead (docs/realtime.md, "Staying up")
+	env["KW_TRANSPORTS"] = "websocket"
 	l := e2e.Start(t, "client.mjs", env, "listen")
 	l.Next(t)
 	if n := c.srv.Of("/").SocketCount(); n != 1 {
@@ -164,6 +168,10 @@ func TestTokenExpiryEndsTheSocket(t *testing.T) {
 	u := c.user(t, "rt-expiry")
 	env := c.env(u.Token)
 	env["KW_EXPECT"] = "100"
+	// over WebSocket: a long-polling client that is between two polls, or
+	// upgrading, when its connection closes can miss the DISCONNECT and see a
+	// transport error instead (docs/realtime.md, "Staying up")
+	env["KW_TRANSPORTS"] = "websocket"
 	r := e2e.Run(t, "client.mjs", env, "listen")
 	events, _ := r["events"].([]any)
 	if len(events) == 0 || events[len(events)-1].(map[string]any)["event"] != edge.EventExpired ||
@@ -251,6 +259,10 @@ func TestRevokedTokenKicksItsSockets(t *testing.T) {
 	u := c.user(t, "rt-jti")
 	env := c.env(u.Token)
 	env["KW_EXPECT"] = "100"
+	// over WebSocket: a long-polling client that is between two polls, or
+	// upgrading, when its connection closes can miss the DISCONNECT and see a
+	// transport error instead (docs/realtime.md, "Staying up")
+	env["KW_TRANSPORTS"] = "websocket"
 	l := e2e.Start(t, "client.mjs", env, "listen")
 	l.Next(t)
 	claims := tokenClaims(t, u.Token)
