@@ -54,6 +54,8 @@ func TestTwoEdgesBehindAReverseProxy(t *testing.T) {
 			l := e2e.Start(t, "client.mjs", map[string]string{
 				"KW_URL": base(port), "KW_ORIGIN": testOrigin,
 				"KW_TOKEN": victim.Token, "KW_EXPECT": "100",
+				// over WebSocket: see the long-polling close race in docs/realtime.md
+				"KW_TRANSPORTS": "websocket",
 			}, "listen")
 			l.Next(t)
 			ls = append(ls, l)
