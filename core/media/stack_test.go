@@ -1,15 +1,12 @@
 package media_test
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -65,42 +62,8 @@ func run(t *testing.T, name, bin string, env []string, args ...string) {
 // and returns its base URL and the file of Caddy's internal root CA.
 func startEdge(t *testing.T, c *coretest.Core) (base, rootCA string) {
 	t.Helper()
-	root := coretest.RepoRoot(t)
-	bin := filepath.Join(root, "bin", "caddy")
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("%s is missing: run `make build` (make test does)", bin)
-	}
-	https := freePort(t, "tcp")
-	data := t.TempDir()
-	run(t, "caddy", bin, []string{
-		"XDG_DATA_HOME=" + data, "XDG_CONFIG_HOME=" + data, "KW_PKI_DIR=" + c.PKIDir,
-		"KW_REDIS_URL=" + c.App.Config.Redis.URL,
-		"KW_CORE_ADDR=" + strings.TrimPrefix(c.URL, "https://"),
-		fmt.Sprintf("KW_EDGE_HTTPS_PORT=%d", https),
-		fmt.Sprintf("KW_EDGE_HTTP_PORT=%d", freePort(t, "tcp")),
-		fmt.Sprintf("KW_EDGE_ADMIN_PORT=%d", freePort(t, "tcp")),
-	}, "run", "--config", filepath.Join(root, "Caddyfile"), "--adapter", "caddyfile")
-	base = fmt.Sprintf("https://localhost:%d", https)
-	rootCA = filepath.Join(data, "caddy", "pki", "authorities", "local", "root.crt")
-	waitFor(t, "the edge", func() bool {
-		resp, err := trusting(rootCA).Get(base + "/healthz")
-		if err == nil {
-			_ = resp.Body.Close()
-		}
-		return err == nil && resp.StatusCode == http.StatusOK
-	})
-	return base, rootCA
-}
-
-// trusting returns a client that trusts the CA in file.
-func trusting(file string) *http.Client {
-	pool := x509.NewCertPool()
-	if pem, err := os.ReadFile(file); err == nil {
-		pool.AppendCertsFromPEM(pem)
-	}
-	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
-	}}
+	e := coretest.StartEdge(t, c, nil)
+	return e.URL, e.RootCA
 }
 
 // startLiveKit runs the stack's livekit-server binary on port with lk's keys,

@@ -1,10 +1,7 @@
 package server_test
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -12,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kernelwork/kernelwork/core/coretest"
 )
@@ -22,52 +18,10 @@ import (
 // /readyz over HTTPS through it: the Caddyfile's TLS and its mutual-TLS
 // transport to the core work together.
 func TestEdgeServesHealthOverTLS(t *testing.T) {
-	root := coretest.RepoRoot(t)
-	caddyBin := filepath.Join(root, "bin", "caddy")
-	if _, err := os.Stat(caddyBin); err != nil {
-		t.Fatalf("%s is missing: run `make build` (make test does)", caddyBin)
-	}
-	c := coretest.StartCore(t, coretest.NewApp(t, nil))
-	https, http1, admin := freePort(t), freePort(t), freePort(t)
-	data := t.TempDir()
-	cmd := exec.Command(caddyBin, "run", "--config", filepath.Join(root, "Caddyfile"),
-		"--adapter", "caddyfile")
-	cmd.Env = append(stackEnviron(t),
-		"XDG_DATA_HOME="+data, "XDG_CONFIG_HOME="+data,
-		"KW_PKI_DIR="+c.PKIDir,
-		"KW_CORE_ADDR="+strings.TrimPrefix(c.URL, "https://"),
-		fmt.Sprintf("KW_EDGE_HTTPS_PORT=%d", https),
-		fmt.Sprintf("KW_EDGE_HTTP_PORT=%d", http1),
-		fmt.Sprintf("KW_EDGE_ADMIN_PORT=%d", admin))
-	logf, err := os.Create(filepath.Join(data, "caddy.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			b, _ := os.ReadFile(logf.Name())
-			t.Logf("caddy log:\n%s", b)
-		}
-	})
+	e := coretest.StartEdge(t, coretest.StartCore(t, coretest.NewApp(t, nil)), nil)
+	client := e.Client()
 
-	client := edgeClient(t, data)
-	base := fmt.Sprintf("https://localhost:%d", https)
-	var resp *http.Response
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err = client.Get(base + "/healthz")
-		if err == nil || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-		client = edgeClient(t, data)
-	}
+	resp, err := client.Get(e.URL + "/healthz")
 	if err != nil {
 		t.Fatalf("the edge did not answer over TLS: %v", err)
 	}
@@ -76,7 +30,7 @@ func TestEdgeServesHealthOverTLS(t *testing.T) {
 		t.Fatalf("healthz through the edge = %d", resp.StatusCode)
 	}
 
-	resp, err = client.Get(base + "/readyz")
+	resp, err = client.Get(e.URL + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,32 +41,6 @@ func TestEdgeServesHealthOverTLS(t *testing.T) {
 		ready.Status != "ready" {
 		t.Fatalf("readyz through the edge = %d %s", resp.StatusCode, body)
 	}
-}
-
-// edgeClient trusts the root of Caddy's internal CA once Caddy has made it.
-func edgeClient(t *testing.T, data string) *http.Client {
-	t.Helper()
-	pool := x509.NewCertPool()
-	if pem, err := os.ReadFile(filepath.Join(data, "caddy", "pki", "authorities", "local",
-		"root.crt")); err == nil {
-		pool.AppendCertsFromPEM(pem)
-	}
-	return &http.Client{
-		Timeout: 10 * time.Second,
-		Transport: &http.Transport{
-			TLSClientConfig:   &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
-			ForceAttemptHTTP2: true,
-		},
-	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	var p int
-	if _, err := fmt.Sscanf(closedPort(t)[len("127.0.0.1:"):], "%d", &p); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // TestEdgeBinaryHasModulesAndAcceptsCaddyfile checks the custom build: every
