@@ -49,17 +49,29 @@ func newHandshake(r *http.Request, now time.Time) *Handshake {
 // conn is one Engine.IO connection and the Socket.IO sockets multiplexed on
 // it.
 type conn struct {
-	srv   *Server
-	id    string
-	hs    *Handshake
-	inbox chan func()
-	done  chan struct{}
-	ctx   context.Context
-	stop  context.CancelFunc
+	srv  *Server
+	id   string
+	hs   *Handshake
+	ctx  context.Context
+	stop context.CancelFunc
 
 	mu        sync.Mutex
 	transport string
-	ws        *melody.Session
+	// inbox holds the handlers waiting to run in arrival order; a worker
+	// goroutine runs only while it is not empty.
+	inbox   []func()
+	working bool
+	// ws and fc are the WebSocket transport, once attached. out holds the
+	// frames waiting for the writer, which runs only while it is not empty;
+	// wsClose is the close frame the writer sends after them.
+	ws       *melody.Session
+	fc       *frameConn
+	out      []frame
+	spare    []frame
+	writing  bool
+	wsClose  []byte
+	wsBroken bool
+	// pending holds the frames waiting for the next long-polling GET.
 	pending   []frame
 	wake      chan struct{}
 	polling   bool
@@ -81,40 +93,52 @@ func newConn(s *Server, hs *Handshake, transport string) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &conn{
 		srv: s, id: newID(), hs: hs, transport: transport,
-		inbox: make(chan func(), s.opts.EventBurst+4), done: make(chan struct{}),
 		ctx: ctx, stop: cancel,
 		wake: make(chan struct{}, 1), sockets: map[string]*Socket{},
 	}
 }
 
-// start arms the heartbeat and the connect timeout and starts the worker
-// that runs handlers in arrival order.
+// start arms the heartbeat and the connect timeout.
 func (c *conn) start() {
 	o := c.srv.opts
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.pingTimer = time.AfterFunc(o.PingInterval, c.sendPing)
 	c.connTimer = time.AfterFunc(o.ConnectTimeout, func() { c.close(ReasonConnectTimeout) })
-	go c.work()
+}
+
+// enqueue runs fn after the handlers already waiting, on a worker goroutine
+// that lives while handlers wait. A full inbox means a flooding client.
+func (c *conn) enqueue(fn func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	if len(c.inbox) >= c.srv.opts.EventBurst+4 {
+		go c.close(ReasonEventFlood)
+		return
+	}
+	c.inbox = append(c.inbox, fn)
+	if !c.working {
+		c.working = true
+		go c.work()
+	}
 }
 
 func (c *conn) work() {
 	for {
-		select {
-		case fn := <-c.inbox:
-			fn()
-		case <-c.done:
+		c.mu.Lock()
+		if c.closed || len(c.inbox) == 0 {
+			c.working, c.inbox = false, nil
+			c.mu.Unlock()
 			return
 		}
-	}
-}
-
-// enqueue runs fn on the worker; a full inbox means a flooding client.
-func (c *conn) enqueue(fn func()) {
-	select {
-	case c.inbox <- fn:
-	default:
-		go c.close(ReasonEventFlood)
+		fn := c.inbox[0]
+		c.inbox[0] = nil
+		c.inbox = c.inbox[1:]
+		c.mu.Unlock()
+		fn()
 	}
 }
 
@@ -164,7 +188,12 @@ func (c *conn) send(frames ...frame) {
 	}
 	c.srv.opts.Metrics.sent(len(frames))
 	if c.ws != nil {
-		writeWS(c.ws, frames)
+		if len(c.out)+len(frames) > c.srv.opts.SendQueue {
+			go c.close(ReasonSlowClient)
+			return
+		}
+		c.out = append(c.out, frames...)
+		c.startWriter()
 		return
 	}
 	if len(c.pending)+len(frames) > c.srv.opts.SendQueue {
@@ -182,12 +211,46 @@ func (c *conn) signal() {
 	}
 }
 
-func writeWS(s *melody.Session, frames []frame) {
-	for _, f := range frames {
-		if f.binary {
-			_ = s.WriteBinary(f.data)
-		} else {
-			_ = s.Write(f.wsBytes())
+// startWriter starts the WebSocket writer unless it runs; c.mu is held.
+func (c *conn) startWriter() {
+	if !c.writing {
+		c.writing = true
+		go c.writeLoop()
+	}
+}
+
+// writeLoop writes the queued frames, everything queued at once in one
+// write, until the queue is empty; then it sends the close frame if the
+// connection closed, and returns.
+func (c *conn) writeLoop() {
+	timeout := c.srv.opts.WriteTimeout
+	for {
+		c.mu.Lock()
+		batch := c.out
+		if len(batch) == 0 || c.wsBroken {
+			ms, closeMsg := c.ws, c.wsClose
+			c.out, c.spare, c.writing, c.wsClose = nil, nil, false, nil
+			c.mu.Unlock()
+			if closeMsg != nil {
+				_ = ms.CloseWithMsg(closeMsg)
+			}
+			return
+		}
+		c.out, c.spare = c.spare, nil
+		fc := c.fc
+		c.mu.Unlock()
+
+		err := fc.writeFrames(batch, timeout)
+		clear(batch)
+
+		c.mu.Lock()
+		c.spare = batch[:0]
+		if err != nil {
+			c.wsBroken = true
+		}
+		c.mu.Unlock()
+		if err != nil {
+			c.close(ReasonTransportError)
 		}
 	}
 }
@@ -228,20 +291,33 @@ func (c *conn) close(reason string) {
 	c.signal()
 	c.mu.Unlock()
 
-	close(c.done)
 	c.stop()
 	for _, s := range socks {
 		s.onClose(reason)
 	}
-	if ws != nil && reason == ReasonSlowClient {
-		_ = ws.Close()
-	} else if ws != nil {
-		_ = ws.Write([]byte{eioClose})
-		_ = ws.CloseWithMsg(melody.FormatCloseMessage(closeCode(reason), reason))
+	if ws != nil {
+		c.closeWS(ws, reason)
 	}
 	c.srv.opts.Metrics.disconnected(reason)
 	c.srv.opts.Logger.Debug("connection closed", "sid", c.id, "reason", reason)
 	c.srv.dropConn(c)
+}
+
+// closeWS ends the WebSocket: at once for a slow client or a broken
+// connection, else after the writer has sent what was queued, the Engine.IO
+// close packet and a close frame giving the reason.
+func (c *conn) closeWS(ws *melody.Session, reason string) {
+	c.mu.Lock()
+	if reason == ReasonSlowClient || c.wsBroken {
+		c.out, c.wsBroken = nil, true
+		c.mu.Unlock()
+		_ = ws.Close()
+		return
+	}
+	c.out = append(c.out, textFrame(eioClose, nil))
+	c.wsClose = melody.FormatCloseMessage(closeCode(reason), reason)
+	c.startWriter()
+	c.mu.Unlock()
 }
 
 func closeCode(reason string) int {
@@ -282,6 +358,7 @@ func (c *conn) addSocket(s *Socket) bool {
 	c.sockets[s.ns.name] = s
 	if c.connTimer != nil {
 		c.connTimer.Stop()
+		c.connTimer = nil
 	}
 	return true
 }

@@ -37,17 +37,6 @@ func textFrame(typ byte, data []byte) frame {
 	return frame{typ: typ, data: data}
 }
 
-// wsBytes is the frame as one WebSocket message: the type digit and data for
-// text, the raw data for binary.
-func (f frame) wsBytes() []byte {
-	if f.binary {
-		return f.data
-	}
-	out := make([]byte, 0, len(f.data)+1)
-	out = append(out, f.typ)
-	return append(out, f.data...)
-}
-
 // decodeWSFrame parses one WebSocket message.
 func decodeWSFrame(msg []byte, binary bool) (frame, error) {
 	if binary {

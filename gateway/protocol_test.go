@@ -210,24 +210,14 @@ func TestMaxPayload(t *testing.T) {
 
 func TestMaxPayloadOnWebSocket(t *testing.T) {
 	srv, base := startReference(t, gateway.Options{MaxPayload: 100})
-	h := http.Header{"Origin": {testOrigin}}
-	ws, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+
-		"/socket.io/?EIO=4&transport=websocket", h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	defer func() { _ = ws.Close() }()
-	if _, open, err := ws.ReadMessage(); err != nil || open[0] != '0' {
-		t.Fatalf("open packet: %q %v", open, err)
-	}
+	ws := dialWS(t, base)
+	expectMessage(t, ws, "0{")
 	if err := ws.WriteMessage(websocket.TextMessage, []byte("4"+strings.Repeat("x", 200))); err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, _, err = ws.ReadMessage(); err != nil {
-			break
-		}
+	var err error
+	for err == nil {
+		_, _, err = ws.ReadMessage()
 	}
 	if !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
 		t.Fatalf("closed with %v, want 1009", err)

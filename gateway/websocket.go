@@ -22,26 +22,40 @@ type wsLink struct {
 	r *http.Request
 
 	mu      sync.Mutex
+	fc      *frameConn
 	probing bool
 	timer   *time.Timer
 }
+
+// idleForever stands for "never" in melody's ping settings: Engine.IO's own
+// heartbeat (PingInterval, PingTimeout) detects dead peers, so melody sends
+// no WebSocket pings and sets no read deadline of its own.
+const idleForever = 100 * 365 * 24 * time.Hour
+
+// melodyQueue is the capacity of melody's send channel, which carries only
+// close frames: data frames go through conn.writeLoop.
+const melodyQueue = 4
 
 // newMelody configures the WebSocket transport from the options.
 func (s *Server) newMelody() *melody.Melody {
 	m := melody.New()
 	o := s.opts
 	m.Config.MaxMessageSize = o.MaxPayload
-	m.Config.MessageBufferSize = o.SendQueue
+	m.Config.MessageBufferSize = melodyQueue
 	m.Config.WriteWait = o.WriteTimeout
-	m.Config.PingPeriod = o.PingInterval
-	m.Config.PongWait = o.PingInterval + o.PingTimeout
+	m.Config.PingPeriod = idleForever
+	m.Config.PongWait = idleForever
+	// a small read buffer of its own instead of net/http's 4 KiB one, and
+	// no write buffer held between writes: gorilla writes only close frames.
+	m.Upgrader.ReadBufferSize = 1024
+	m.Upgrader.WriteBufferSize = 512
+	m.Upgrader.WriteBufferPool = &sync.Pool{}
 	// the Origin was checked, against the allowlist, before the upgrade.
 	m.Upgrader.CheckOrigin = func(*http.Request) bool { return true }
 	m.HandleConnect(s.onWSOpen)
 	m.HandleMessage(func(ms *melody.Session, msg []byte) { linkOf(ms).onMessage(ms, msg, false) })
 	m.HandleMessageBinary(func(ms *melody.Session, msg []byte) { linkOf(ms).onMessage(ms, msg, true) })
 	m.HandleDisconnect(func(ms *melody.Session) { linkOf(ms).onClose(ms) })
-	m.HandleError(s.onWSError)
 	return m
 }
 
@@ -51,27 +65,53 @@ func linkOf(ms *melody.Session) *wsLink {
 }
 
 // serveWebSocket upgrades r: a probe when c is an open long-polling
-// connection, else a new WebSocket-only connection.
+// connection, else a new WebSocket-only connection. Melody runs on a
+// goroutine of its own, and the handler returns as soon as the connection is
+// hijacked, releasing the request and its middleware chain.
 func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, c *conn) {
 	if r.Method != http.MethodGet {
 		writeEIOError(w, http.StatusBadRequest, codeBadHandshakeMethod, "Bad handshake method")
 		return
 	}
-	link := &wsLink{c: c, r: r, probing: c != nil}
+	slim := slimRequest(r)
+	link := &wsLink{c: c, r: slim, probing: c != nil}
 	if c != nil && !c.beginProbe() {
 		writeEIOError(w, http.StatusBadRequest, codeBadRequest, "Bad request")
 		return
 	}
-	err := s.mel.HandleRequestWithKeys(w, r, map[string]any{wsKey: link})
-	if err != nil && c != nil {
-		c.endProbe()
+	hw := &hijackWriter{ResponseWriter: w, link: link, hijacked: make(chan struct{})}
+	refused := make(chan error, 1)
+	go func() {
+		err := s.mel.HandleRequestWithKeys(hw, slim, map[string]any{wsKey: link})
+		if err != nil && c != nil {
+			c.endProbe()
+		}
+		select {
+		case <-hw.hijacked:
+		default:
+			refused <- err
+		}
+	}()
+	select {
+	case <-hw.hijacked:
+	case err := <-refused:
+		switch {
+		case errors.Is(err, melody.ErrClosed):
+			writeEIOError(w, http.StatusServiceUnavailable, codeBadRequest, "Server closing")
+		case err != nil:
+			// the upgrader has answered the client already
+			s.opts.Logger.Debug("websocket upgrade refused", "error", err.Error())
+		}
 	}
-	switch {
-	case errors.Is(err, melody.ErrClosed):
-		writeEIOError(w, http.StatusServiceUnavailable, codeBadRequest, "Server closing")
-	case err != nil:
-		// the upgrader has answered the client already
-		s.opts.Logger.Debug("websocket upgrade refused", "error", err.Error())
+}
+
+// slimRequest copies what the upgrade and the handshake read from r, so that
+// a session does not keep the server's request context alive.
+func slimRequest(r *http.Request) *http.Request {
+	return &http.Request{
+		Method: r.Method, URL: r.URL, Proto: r.Proto, ProtoMajor: r.ProtoMajor,
+		ProtoMinor: r.ProtoMinor, Header: r.Header, Host: r.Host,
+		RemoteAddr: r.RemoteAddr, RequestURI: r.RequestURI,
 	}
 }
 
@@ -90,18 +130,13 @@ func (s *Server) onWSOpen(ms *melody.Session) {
 	l.mu.Lock()
 	l.c = c
 	l.mu.Unlock()
-	_ = ms.Write(c.openFrame().wsBytes())
-	c.attachWS(ms)
+	c.attachWS(ms, l.frameConn(), c.openFrame())
 }
 
-// onWSError disconnects a client whose WebSocket queue overflowed.
-func (s *Server) onWSError(ms *melody.Session, err error) {
-	if !errors.Is(err, melody.ErrMessageBufferFull) {
-		return
-	}
-	if l := linkOf(ms); l != nil && l.conn() != nil {
-		go l.conn().close(ReasonSlowClient)
-	}
+func (l *wsLink) frameConn() *frameConn {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.fc
 }
 
 func (l *wsLink) conn() *conn {
@@ -138,14 +173,19 @@ func (l *wsLink) isProbing() bool {
 func (l *wsLink) onProbeFrame(ms *melody.Session, f frame) {
 	switch {
 	case f.typ == eioPing && string(f.data) == "probe":
-		_ = ms.Write([]byte("3probe"))
+		err := l.frameConn().writeFrames([]frame{textFrame(eioPong, []byte("probe"))},
+			l.c.srv.opts.WriteTimeout)
+		if err != nil {
+			l.abortProbe(ms)
+			return
+		}
 		l.c.markUpgrading()
 	case f.typ == eioUpgrade:
 		l.mu.Lock()
 		l.probing = false
 		l.timer.Stop()
 		l.mu.Unlock()
-		l.c.attachWS(ms)
+		l.c.attachWS(ms, l.frameConn())
 	default:
 		l.abortProbe(ms)
 	}
@@ -204,19 +244,22 @@ func (c *conn) markUpgrading() {
 	c.signal()
 }
 
-// attachWS makes ms the connection's transport and flushes what the
-// long-polling transport had queued.
-func (c *conn) attachWS(ms *melody.Session) {
+// attachWS makes ms, written through fc, the connection's transport, and
+// sends first, then what the long-polling transport had queued.
+func (c *conn) attachWS(ms *melody.Session, fc *frameConn, first ...frame) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		_ = ms.CloseWithMsg(melody.FormatCloseMessage(melody.CloseNormalClosure, ReasonTransportClose))
 		return
 	}
-	c.ws = ms
+	c.ws, c.fc = ms, fc
 	c.transport = TransportWebSocket
-	writeWS(ms, c.pending)
+	c.out = append(first, c.pending...)
 	c.pending = nil
+	if len(c.out) > 0 {
+		c.startWriter()
+	}
 	c.signal()
 }
 
