@@ -38,6 +38,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			on_store_error closed|open
 //			ipv6_prefix    <bits>
 //			ipv4_prefix    <bits>
+//			lease          auto|<n>
 //		}
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
@@ -130,6 +131,9 @@ func parseZone(h *Handler, d *caddyfile.Dispenser) error {
 	if z.Events == 0 {
 		return d.Errf("zone %s: rate is required", name)
 	}
+	if z.Lease > z.Events {
+		return d.Errf("zone %s: lease %d is more than the rate's %d events", name, z.Lease, z.Events)
+	}
 	h.Zones = append(h.Zones, z)
 	return nil
 }
@@ -141,6 +145,7 @@ var zoneOptions = map[string]func(*Zone, *caddyfile.Dispenser) error{
 	"on_store_error": parseOnStoreError,
 	"ipv6_prefix":    prefixParser(func(z *Zone) *int { return &z.IPv6Prefix }),
 	"ipv4_prefix":    prefixParser(func(z *Zone) *int { return &z.IPv4Prefix }),
+	"lease":          parseLease,
 }
 
 func parseKey(z *Zone, d *caddyfile.Dispenser) (err error) {
@@ -184,6 +189,25 @@ func parseOnStoreError(z *Zone, d *caddyfile.Dispenser) error {
 		return d.Errf("on_store_error: want closed or open, got %q", v)
 	}
 	z.OnStoreError = v
+	return nil
+}
+
+// parseLease reads "lease auto" or "lease <n>", n at least 1; Validate
+// checks n against the rate.
+func parseLease(z *Zone, d *caddyfile.Dispenser) error {
+	v, err := oneArg(d)
+	if err != nil {
+		return err
+	}
+	if v == "auto" {
+		z.Lease = LeaseAuto
+		return nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 {
+		return d.Errf("lease: want auto or a whole number of at least 1, got %q", v)
+	}
+	z.Lease = n
 	return nil
 }
 

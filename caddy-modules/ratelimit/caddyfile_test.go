@@ -31,6 +31,13 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"prefix", "kw_rate_limit {\n zone a {\n rate 5 1m\n ipv6_prefix x\n }\n}", "ipv6_prefix"},
 		{"timeout", "kw_rate_limit {\n redis_timeout soon\n}", "redis_timeout"},
 		{"zone option", "kw_rate_limit {\n zone a {\n rate 5 1m\n paths\n }\n}", "wrong argument count"},
+		{"lease zero", "kw_rate_limit {\n zone a {\n rate 500 1m\n lease 0\n }\n}", "want auto or a whole number"},
+		{"lease negative", "kw_rate_limit {\n zone a {\n rate 500 1m\n lease -5\n }\n}", "want auto or a whole number"},
+		{"lease word", "kw_rate_limit {\n zone a {\n rate 500 1m\n lease lots\n }\n}", "want auto or a whole number"},
+		{"lease fraction", "kw_rate_limit {\n zone a {\n rate 500 1m\n lease 2.5\n }\n}", "want auto or a whole number"},
+		{"lease missing", "kw_rate_limit {\n zone a {\n rate 500 1m\n lease\n }\n}", "wrong argument count"},
+		{"lease two", "kw_rate_limit {\n zone a {\n rate 500 1m\n lease 5 6\n }\n}", "wrong argument count"},
+		{"lease over rate", "kw_rate_limit {\n zone a {\n lease 50\n rate 20 1m\n }\n}", "lease 50 is more than the rate's 20 events"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -66,6 +73,14 @@ func TestValidate(t *testing.T) {
 			Name: "a", Events: 1, Window: 1e9,
 			OnStoreError: FailOpen, IPv6Prefix: 64, IPv4Prefix: 40,
 		}}}, "ipv4_prefix"},
+		{"negative lease", &Handler{MaxKeys: 1, Zones: []*Zone{{
+			Name: "a", Events: 500, Window: 1e9,
+			OnStoreError: FailOpen, IPv6Prefix: 64, IPv4Prefix: 32, Lease: -1,
+		}}}, "lease must be auto (0) or at least 1"},
+		{"lease over rate", &Handler{MaxKeys: 1, Zones: []*Zone{{
+			Name: "a", Events: 20, Window: 1e9,
+			OnStoreError: FailOpen, IPv6Prefix: 64, IPv4Prefix: 32, Lease: 21,
+		}}}, "lease 21 is more than the rate's 20 events"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -83,6 +98,7 @@ func FuzzUnmarshalCaddyfile(f *testing.F) {
 		"kw_rate_limit {\n zone a {\n rate 5 1m\n paths /x /y*\n }\n}",
 		"kw_rate_limit {\n redis_url redis://h:1/0\n max_keys 9\n redis_timeout 1s\n}",
 		"kw_rate_limit {\n zone b {\n rate 1 1h\n ipv6_prefix 48\n ipv4_prefix 24\n on_store_error open\n }\n}",
+		"kw_rate_limit {\n zone c {\n rate 900 1m\n lease 9\n }\n zone d {\n rate 900 1m\n lease auto\n }\n}",
 	} {
 		f.Add(s)
 	}
@@ -92,7 +108,7 @@ func FuzzUnmarshalCaddyfile(f *testing.F) {
 			return
 		}
 		for _, z := range h.Zones {
-			if z.Events < 1 || z.Window < 1e9 {
+			if z.Events < 1 || z.Window < 1e9 || z.Lease < 0 || z.Lease > z.Events {
 				t.Fatalf("parser accepted zone %+v", z)
 			}
 		}

@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -39,7 +40,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		if key == "" {
 			continue
 		}
-		lc, err := h.store.Get(r.Context(), key, z.rate)
+		lc, err := h.count(r.Context(), z, key)
 		if err != nil {
 			if h.storeFailed(z, err) {
 				return writeUnavailable(w, z)
@@ -60,6 +61,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	return next.ServeHTTP(&headerWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{
 		ResponseWriter: w,
 	}, fields: fields}, r)
+}
+
+// count counts one request of key in zone z: from a quota lease when the
+// zone leases, else in the store.
+func (h *Handler) count(ctx context.Context, z *Zone, key string) (limiter.Context, error) {
+	if h.leases == nil || z.leaseSize <= LeaseExact {
+		return h.store.Get(ctx, key, z.rate)
+	}
+	return h.leases.take(ctx, z, key)
 }
 
 func outcome(lc limiter.Context) string {

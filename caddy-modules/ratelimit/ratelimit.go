@@ -15,12 +15,34 @@
 // Counting uses github.com/ulule/limiter/v3, a fixed window per key: the first
 // request of a key opens a window of the zone's length, every request in the
 // window increments one counter, and the counter disappears when the window
-// ends. Each count is one atomic script run in Redis; the runs of concurrent
-// requests share a pipelined round trip. Its worst case is
+// ends. Each count (or lease, below) is one atomic script run in Redis; the
+// runs of concurrent requests share a pipelined round trip. Its worst case is
 // at a window boundary: a client can spend the whole budget in the last instant
 // of one window and again in the first instant of the next, so up to twice the
 // rate can pass within a span as short as one request's time. Operators size
 // rates with that 2x in mind; TestFixedWindowBoundaryAllowsTwice proves it.
+// Leases keep that bound: the grants of a window never pass its rate.
+//
+// # Quota leases
+//
+// A zone with a large rate need not pay a Redis round trip per request. With
+// a lease of n (see Zone.Lease), an edge adds n to the window's counter in
+// one script run and is granted what of the n still fits under the rate,
+// clamp(rate - (counter - n), 0, n); it serves that many of the key's
+// requests from memory, and once the counter has reached the rate it refuses
+// the key from memory, until the window ends. The grants of every edge
+// together never pass the rate, so no edge ever admits a request late; an
+// edge may hold up to one unused lease, so with E edges a key can be refused
+// up to (E-1) x n requests early. Requests of one key that find the lease
+// empty share one fetch. A lease ends with the window it was taken in, up to
+// a second early, never late. The default, lease auto, is exact (1) for
+// rates under 200 events, so the auth zones count every request in Redis,
+// and one hundredth of the rate above, at most 100. The response fields
+// count what the counter has left plus the edge's unused grant; Retry-After
+// is the window's end, as with exact counting. Leases are held per zone and
+// key, at most max_keys, the least recently used dropped first and those
+// whose window ended dropped as new keys come. The in-process store counts
+// every request exactly, with or without a lease.
 //
 // # Stores
 //
@@ -34,7 +56,9 @@
 // When Redis fails, nothing panics: a zone that fails closed (the default)
 // answers 503 with a problem body, a zone that fails open lets the request
 // through. Both count kw_rate_limit_store_errors_total and log an error line at
-// most once every ten seconds per zone.
+// most once every ten seconds per zone. A lease held when Redis fails is still
+// served until it is spent or its window ends; the policy applies to the
+// requests that need a new one.
 //
 // # Caddyfile
 //
@@ -50,6 +74,13 @@
 //			on_store_error closed
 //			ipv6_prefix    64
 //			ipv4_prefix    32
+//			lease          1
+//		}
+//		zone api_ip {
+//			rate           1200 1m
+//			paths          /api/v1/*
+//			on_store_error open
+//			lease          auto
 //		}
 //	}
 //
@@ -107,10 +138,12 @@ type Handler struct {
 	KeyPrefix string `json:"key_prefix,omitempty"`
 
 	// MaxKeys bounds the number of counters held in memory by the in-process
-	// store; the least recently used is dropped first. Default: 100000.
+	// store, and the number of quota leases held with the Redis store; the
+	// least recently used is dropped first. Default: 100000.
 	MaxKeys int `json:"max_keys,omitempty"`
 
 	store   limiter.Store
+	leases  *leaseTable // nil without Redis
 	closer  func() error
 	log     *zap.Logger
 	metrics *metrics
@@ -178,6 +211,7 @@ func (h *Handler) openStore() error {
 		return err
 	}
 	h.store, h.closer = rs, rs.Close
+	h.leases = newLeaseTable(rs, h.MaxKeys, h.now)
 	return nil
 }
 

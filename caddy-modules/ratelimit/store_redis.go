@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -97,6 +98,32 @@ func (s *redisStore) Increment(ctx context.Context, key string, n int64, rate li
 	}
 	lc, err := st.Increment(ctx, key, n, rate)
 	return roundUp(lc), err
+}
+
+// lease adds n to the counter of key's window and returns what it became
+// (see leaseGrant).
+func (s *redisStore) lease(ctx context.Context, key string, n int64, period time.Duration) (leaseGrant, error) {
+	st, err := s.store()
+	if err != nil {
+		return leaseGrant{}, err
+	}
+	// ulule reports the counter only as what is left of a rate, which it
+	// does not send to Redis: against the largest limit nothing is ever
+	// reached, and what is left tells the counter
+	start := s.now()
+	lc, err := st.Increment(ctx, key, n, limiter.Rate{Period: period, Limit: math.MaxInt64})
+	if err != nil {
+		return leaseGrant{}, err
+	}
+	// ulule's reset is the key's TTL added to the time the answer came,
+	// rounded down to the second; less the call's duration, it is no later
+	// than the window's end in Redis
+	took := s.now().Sub(start)
+	return leaseGrant{
+		count:   math.MaxInt64 - lc.Remaining,
+		reset:   roundUp(lc).Reset,
+		expires: time.Unix(lc.Reset, 0).Add(-took),
+	}, nil
 }
 
 // Peek returns key's state without counting.

@@ -21,6 +21,21 @@ const (
 	DefaultIPv4Prefix = 32
 )
 
+// Lease sizes of a zone (see Zone.Lease).
+const (
+	// LeaseAuto picks a zone's lease from its rate: exact (1) below
+	// 2 x LeaseAutoShare events, else one LeaseAutoShare-th of the events, at
+	// most LeaseAutoMax.
+	LeaseAuto = 0
+	// LeaseExact counts every request in the store.
+	LeaseExact = 1
+	// LeaseAutoShare is the share of a zone's events an automatic lease
+	// takes: one hundredth.
+	LeaseAutoShare = 100
+	// LeaseAutoMax is the largest automatic lease.
+	LeaseAutoMax = 100
+)
+
 // Failure policies of a zone when its store fails.
 const (
 	FailClosed = "closed"
@@ -69,8 +84,22 @@ type Zone struct {
 	// IPv6 keys, which are the same client) are grouped. Default: 32.
 	IPv4Prefix int `json:"ipv4_prefix,omitempty"`
 
-	rate     limiter.Rate
-	patterns []string
+	// Lease is how many requests an edge takes from the shared Redis counter
+	// at once, to serve them from memory without a Redis round trip. 1 counts
+	// every request in Redis: exact across edges, one round trip each. n > 1
+	// takes up to n at a time, never more than the window has left, so the
+	// sum over every edge never passes the rate; an edge may hold up to one
+	// unused lease, so with E edges a key can be refused up to (E-1) x n
+	// requests before its rate is spent, never after. A lease ends with the
+	// window it was taken in (up to a second before). 0, written "lease
+	// auto" in the Caddyfile, is 1 below 200 events and one hundredth of the
+	// events above, at most 100. Without redis_url every request is counted
+	// exactly and Lease has no effect. Default: 0 (auto).
+	Lease int64 `json:"lease,omitempty"`
+
+	rate      limiter.Rate
+	patterns  []string
+	leaseSize int64
 }
 
 func (z *Zone) provision() error {
@@ -95,7 +124,17 @@ func (z *Zone) provision() error {
 		Period:    time.Duration(z.Window),
 		Limit:     z.Events,
 	}
+	z.leaseSize = z.Lease
+	if z.Lease == LeaseAuto {
+		z.leaseSize = autoLease(z.Events)
+	}
 	return nil
+}
+
+// autoLease returns the lease of a zone of events per window whose Lease is
+// LeaseAuto.
+func autoLease(events int64) int64 {
+	return max(min(events/LeaseAutoShare, LeaseAutoMax), LeaseExact)
 }
 
 func (z *Zone) validate() error {
@@ -114,6 +153,10 @@ func (z *Zone) validate() error {
 		return fmt.Errorf("ipv6_prefix must be 1 to 128, got %d", z.IPv6Prefix)
 	case z.IPv4Prefix < 1 || z.IPv4Prefix > 32:
 		return fmt.Errorf("ipv4_prefix must be 1 to 32, got %d", z.IPv4Prefix)
+	case z.Lease < LeaseAuto:
+		return fmt.Errorf("lease must be auto (0) or at least 1, got %d", z.Lease)
+	case z.Lease > z.Events:
+		return fmt.Errorf("lease %d is more than the rate's %d events", z.Lease, z.Events)
 	}
 	for _, p := range z.Paths {
 		if !strings.HasPrefix(p, "/") {
