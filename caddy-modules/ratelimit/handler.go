@@ -2,7 +2,6 @@ package ratelimit
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/ulule/limiter/v3"
 	"go.uber.org/zap"
 )
@@ -47,7 +47,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 			}
 			continue
 		}
-		h.metrics.requests.WithLabelValues(z.Name, outcome(lc)).Inc()
+		outcome(z, lc).Inc()
 		hits = append(hits, hit{zone: z, lc: lc})
 	}
 	if len(hits) == 0 {
@@ -72,11 +72,12 @@ func (h *Handler) count(ctx context.Context, z *Zone, key string) (limiter.Conte
 	return h.leases.take(ctx, z, key)
 }
 
-func outcome(lc limiter.Context) string {
+// outcome returns the counter of z's requests that lc's verdict counts in.
+func outcome(z *Zone, lc limiter.Context) prometheus.Counter {
 	if lc.Reached {
-		return "limited"
+		return z.limited
 	}
-	return "allowed"
+	return z.allowed
 }
 
 // storeFailed counts and logs a store failure and reports whether the zone
@@ -134,31 +135,45 @@ type fieldSet struct {
 // tightest.
 func (h *Handler) fields(hits []hit) fieldSet {
 	now := h.now()
-	var pol, st []string
-	for _, x := range hits {
-		w := int64(time.Duration(x.zone.Window) / time.Second)
-		pol = append(pol, fmt.Sprintf("%q;q=%d;w=%d", x.zone.Name, x.zone.Events, w))
-		st = append(st, fmt.Sprintf("%q;r=%d;t=%d", x.zone.Name, x.lc.Remaining,
-			retryAfter(x.lc, now)))
+	pol := make([]string, 0, len(hits))
+	st := make([]byte, 0, 48*len(hits))
+	for i, x := range hits {
+		if i > 0 {
+			st = append(st, ", "...)
+		}
+		pol = append(pol, x.zone.policy)
+		st = append(append(st, x.zone.quoted...), ";r="...)
+		st = append(strconv.AppendInt(st, x.lc.Remaining, 10), ";t="...)
+		st = strconv.AppendInt(st, retryAfter(x.lc, now), 10)
 	}
 	t := tightest(hits)
 	return fieldSet{
 		policy:    strings.Join(pol, ", "),
-		state:     strings.Join(st, ", "),
+		state:     string(st),
 		limit:     strconv.FormatInt(t.lc.Limit, 10),
 		remaining: strconv.FormatInt(max(t.lc.Remaining, 0), 10),
 		resetUnix: strconv.FormatInt(t.lc.Reset, 10),
 	}
 }
 
+// fieldNames are the names of a fieldSet's fields, in the canonical form
+// Header.Set would give them.
+var fieldNames = [...]string{
+	http.CanonicalHeaderKey("RateLimit-Policy"),
+	http.CanonicalHeaderKey("RateLimit"),
+	http.CanonicalHeaderKey("X-RateLimit-Limit"),
+	http.CanonicalHeaderKey("X-RateLimit-Remaining"),
+	http.CanonicalHeaderKey("X-RateLimit-Reset"),
+}
+
 // apply sets the fields on h, replacing any copy (from an upstream, say), so
-// each appears once.
+// each appears once. It is Header.Set without canonicalising known names, and
+// with one allocation for the five values.
 func (f fieldSet) apply(h http.Header) {
-	h.Set("RateLimit-Policy", f.policy)
-	h.Set("RateLimit", f.state)
-	h.Set("X-RateLimit-Limit", f.limit)
-	h.Set("X-RateLimit-Remaining", f.remaining)
-	h.Set("X-RateLimit-Reset", f.resetUnix)
+	v := []string{f.policy, f.state, f.limit, f.remaining, f.resetUnix}
+	for i, name := range fieldNames {
+		h[name] = v[i : i+1 : i+1]
+	}
 }
 
 // headerWriter sets the rate-limit fields when the response header is

@@ -182,6 +182,10 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("registering metrics: %w", err)
 	}
 	h.metrics = m
+	for _, z := range h.Zones {
+		z.allowed = m.requests.WithLabelValues(z.Name, "allowed")
+		z.limited = m.requests.WithLabelValues(z.Name, "limited")
+	}
 	return h.openStore()
 }
 

@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"net/netip"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/ulule/limiter/v3"
 )
 
@@ -100,6 +102,11 @@ type Zone struct {
 	rate      limiter.Rate
 	patterns  []string
 	leaseSize int64
+
+	// rendered once: the zone's quoted name and its RateLimit-Policy item
+	quoted, policy string
+	// the zone's kw_rate_limit_requests_total counters
+	allowed, limited prometheus.Counter
 }
 
 func (z *Zone) provision() error {
@@ -124,6 +131,9 @@ func (z *Zone) provision() error {
 		Period:    time.Duration(z.Window),
 		Limit:     z.Events,
 	}
+	z.quoted = strconv.Quote(z.Name)
+	z.policy = fmt.Sprintf("%s;q=%d;w=%d", z.quoted, z.Events,
+		int64(time.Duration(z.Window)/time.Second))
 	z.leaseSize = z.Lease
 	if z.Lease == LeaseAuto {
 		z.leaseSize = autoLease(z.Events)
