@@ -19,8 +19,8 @@ import (
 // TestRootCaddyfileLimitsAuthAndAPI adapts the repository's Caddyfile and
 // checks that its kw_rate_limit zones cover login, refresh, password
 // changes and resets, the embed API, the public API and socket handshakes,
-// with auth routes failing closed, and that the limiter runs before any
-// proxying.
+// with auth routes failing closed and counted exactly (no quota lease), and
+// that the limiter runs before any proxying.
 func TestRootCaddyfileLimitsAuthAndAPI(t *testing.T) {
 	root := coretest.RepoRoot(t)
 	t.Setenv("KW_REDIS_URL", "redis://127.0.0.1:16379/0")
@@ -68,6 +68,9 @@ func TestRootCaddyfileLimitsAuthAndAPI(t *testing.T) {
 					if !z.Covers(r) || (z.OnStoreError == ratelimit.FailOpen) != tc.failOpen {
 						t.Fatalf("zone %s: covers %v, on_store_error %s", z.Name, z.Covers(r),
 							z.OnStoreError)
+					}
+					if !tc.failOpen && z.LeaseSize() != ratelimit.LeaseExact {
+						t.Fatalf("zone %s fails closed but takes leases of %d", z.Name, z.LeaseSize())
 					}
 					return
 				}
