@@ -2,9 +2,9 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 	"time"
 
@@ -36,9 +36,12 @@ type Handshake struct {
 	Time       time.Time
 }
 
+// newHandshake describes r, taking over its header: a handshake request is
+// answered by then (long-polling) or upgraded (WebSocket), and nothing else
+// changes its header afterwards.
 func newHandshake(r *http.Request, now time.Time) *Handshake {
 	return &Handshake{
-		Header:     r.Header.Clone(),
+		Header:     r.Header,
 		Query:      r.URL.Query(),
 		RemoteAddr: r.RemoteAddr,
 		Origin:     r.Header.Get("Origin"),
@@ -142,17 +145,26 @@ func (c *conn) work() {
 	}
 }
 
+// openFrame is the Engine.IO open packet. It is written by hand, without
+// encoding/json, to keep the stack of the WebSocket's goroutine small: the
+// identifier is URL-safe base64 and every other field a number or a
+// constant.
 func (c *conn) openFrame() frame {
 	o := c.srv.opts
-	up := []string{}
+	b := make([]byte, 0, 128)
+	b = append(b, `{"sid":"`...)
+	b = append(b, c.id...)
+	b = append(b, `","upgrades":[`...)
 	if c.transport == TransportPolling && o.offers(TransportWebSocket) {
-		up = append(up, TransportWebSocket)
+		b = append(b, `"websocket"`...)
 	}
-	data, _ := json.Marshal(openData{
-		SID: c.id, Upgrades: up, MaxPayload: o.MaxPayload,
-		PingInterval: o.PingInterval.Milliseconds(), PingTimeout: o.PingTimeout.Milliseconds(),
-	})
-	return textFrame(eioOpen, data)
+	b = append(b, `],"pingInterval":`...)
+	b = strconv.AppendInt(b, o.PingInterval.Milliseconds(), 10)
+	b = append(b, `,"pingTimeout":`...)
+	b = strconv.AppendInt(b, o.PingTimeout.Milliseconds(), 10)
+	b = append(b, `,"maxPayload":`...)
+	b = strconv.AppendInt(b, o.MaxPayload, 10)
+	return textFrame(eioOpen, append(b, '}'))
 }
 
 // sendPing sends a heartbeat and expects the pong within PingTimeout.
@@ -181,6 +193,12 @@ func (c *conn) onPong() {
 // send queues frames for the client. A queue over its bound disconnects the
 // client as a slow client.
 func (c *conn) send(frames ...frame) {
+	c.sendHeld(nil, frames...)
+}
+
+// sendHeld is send; with a hold, a WebSocket writer that is not running
+// starts when the hold is released.
+func (c *conn) sendHeld(h *writeHold, frames ...frame) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -193,6 +211,11 @@ func (c *conn) send(frames ...frame) {
 			return
 		}
 		c.out = append(c.out, frames...)
+		if h != nil && !c.writing {
+			c.writing = true
+			h.conns = append(h.conns, c)
+			return
+		}
 		c.startWriter()
 		return
 	}
@@ -263,9 +286,7 @@ func (c *conn) receive(f frame) {
 	case eioMessage:
 		c.srv.opts.Metrics.received()
 		if err := c.onMessage(f); err != nil {
-			c.srv.opts.Logger.Debug("closing connection on a malformed packet",
-				"sid", c.id, "error", err.Error())
-			c.close(ReasonParseError)
+			c.closeMalformed(err)
 		}
 	case eioClose:
 		c.close(ReasonTransportClose)
@@ -273,6 +294,12 @@ func (c *conn) receive(f frame) {
 	default:
 		c.close(ReasonParseError)
 	}
+}
+
+// closeMalformed closes the connection on a packet it cannot parse.
+func (c *conn) closeMalformed(err error) {
+	c.srv.opts.Logger.Debug("closing connection on a malformed packet", "sid", c.id, "error", err.Error())
+	c.close(ReasonParseError)
 }
 
 // close ends the connection and every socket on it. It is safe to call more

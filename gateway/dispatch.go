@@ -14,7 +14,7 @@ func (c *conn) onMessage(f frame) error {
 	if c.partial != nil {
 		return fmt.Errorf("%w: text packet while attachments are due", errMalformed)
 	}
-	p, err := parseSIO(f.data, c.srv.opts.MaxAttachments)
+	p, err := splitSIO(f.data, c.srv.opts.MaxAttachments)
 	if err != nil {
 		return err
 	}
@@ -38,8 +38,23 @@ func (c *conn) onAttachment(b []byte) error {
 	return c.dispatch(p, parts)
 }
 
-// dispatch routes a complete packet to its namespace and socket.
+// dispatch hands a complete packet to the connection's worker, which
+// decodes its payload and runs the handlers in arrival order. Decoding there
+// keeps the stack of the long-lived reading goroutine small.
 func (c *conn) dispatch(p sioPacket, att [][]byte) error {
+	c.enqueue(func() {
+		if err := c.deliver(p, att); err != nil {
+			c.closeMalformed(err)
+		}
+	})
+	return nil
+}
+
+// deliver validates a packet and routes it to its namespace and socket.
+func (c *conn) deliver(p sioPacket, att [][]byte) error {
+	if err := p.validate(); err != nil {
+		return err
+	}
 	if p.typ == sioConnect {
 		c.onConnect(p)
 		return nil
@@ -58,11 +73,11 @@ func (c *conn) dispatch(p sioPacket, att [][]byte) error {
 	}
 	switch p.typ {
 	case sioDisconnect:
-		c.enqueue(func() { s.onClose(ReasonClientDisconnect) })
+		s.onClose(ReasonClientDisconnect)
 	case sioEvent, sioBinaryEvent:
 		c.onEvent(s, p.id, args)
 	case sioAck, sioBinaryAck:
-		c.enqueue(func() { s.onAck(p.id, args) })
+		s.onAck(p.id, args)
 	}
 	return nil
 }
@@ -77,7 +92,7 @@ func (c *conn) onConnect(p sioPacket) {
 	if len(p.data) > 0 {
 		_ = json.Unmarshal(p.data, &auth)
 	}
-	c.enqueue(func() { ns.connect(c, auth) })
+	ns.connect(c, auth)
 }
 
 func (c *conn) onEvent(s *Socket, id int64, args []any) {
@@ -86,8 +101,7 @@ func (c *conn) onEvent(s *Socket, id int64, args []any) {
 		return
 	}
 	name, _ := args[0].(string)
-	ev := &Event{Name: name, Args: args[1:], socket: s, ackID: id}
-	c.enqueue(func() { s.onEvent(ev) })
+	s.onEvent(&Event{Name: name, Args: args[1:], socket: s, ackID: id})
 }
 
 // packetFrames encodes a Socket.IO packet carrying args as Engine.IO frames:

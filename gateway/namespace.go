@@ -149,12 +149,18 @@ func (n *Namespace) Broadcast(ctx context.Context, b Broadcast) error {
 // DeliverLocal sends b to the sockets of this server that it selects,
 // encoding the packet once.
 func (n *Namespace) DeliverLocal(b Broadcast) error {
+	return n.deliverLocal(b, nil)
+}
+
+// deliverLocal is DeliverLocal; with a hold, the connections' writers start
+// when the hold is released.
+func (n *Namespace) deliverLocal(b Broadcast, h *writeHold) error {
 	frames, err := packetFrames(sioEvent, n.name, noAck, append([]any{b.Event}, b.Args...))
 	if err != nil {
 		return err
 	}
 	for _, s := range n.Select(b.Selector) {
-		_ = s.sendFrames(frames)
+		_ = s.sendFramesHeld(frames, h)
 	}
 	return nil
 }
@@ -163,6 +169,22 @@ func (n *Namespace) DeliverLocal(b Broadcast) error {
 func (n *Namespace) Select(sel Selector) []*Socket {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
+	if len(sel.Except) == 0 && len(sel.Rooms) <= 1 {
+		// no socket can be picked twice: no set of picked sockets needed
+		if len(sel.Rooms) == 1 {
+			room := n.rooms[sel.Rooms[0]]
+			out := make([]*Socket, 0, len(room))
+			for s := range room {
+				out = append(out, s)
+			}
+			return out
+		}
+		out := make([]*Socket, 0, len(n.sockets))
+		for _, s := range n.sockets {
+			out = append(out, s)
+		}
+		return out
+	}
 	except := map[*Socket]struct{}{}
 	for _, r := range sel.Except {
 		for s := range n.rooms[r] {

@@ -321,3 +321,32 @@ func TestOptionsRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenPacket checks the Engine.IO open packet on both transports.
+func TestOpenPacket(t *testing.T) {
+	_, base := startReference(t, gateway.Options{})
+	type open struct {
+		SID          string   `json:"sid"`
+		Upgrades     []string `json:"upgrades"`
+		PingInterval int      `json:"pingInterval"`
+		PingTimeout  int      `json:"pingTimeout"`
+		MaxPayload   int      `json:"maxPayload"`
+	}
+	check := func(transport, body string, upgrades []string) {
+		t.Helper()
+		var o open
+		if err := json.Unmarshal([]byte(strings.TrimPrefix(body, "0")), &o); err != nil {
+			t.Fatalf("%s open packet %q: %v", transport, body, err)
+		}
+		if len(o.SID) != 20 || o.PingInterval != 25000 || o.PingTimeout != 20000 ||
+			o.MaxPayload != 1000000 || strings.Join(o.Upgrades, ",") != strings.Join(upgrades, ",") {
+			t.Fatalf("%s open packet: %+v", transport, o)
+		}
+	}
+	status, body := do(t, "GET", base+"/socket.io/?EIO=4&transport=polling", testOrigin, "")
+	if status != 200 {
+		t.Fatalf("polling handshake: %d", status)
+	}
+	check("polling", body, []string{"websocket"})
+	check("websocket", string(expectMessage(t, dialWS(t, base), "0{")), nil)
+}

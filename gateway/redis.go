@@ -93,18 +93,43 @@ func (a *RedisAdapter) Publish(ctx context.Context, nsp string, b Broadcast) err
 	return nil
 }
 
+// maxBatch bounds the adapter messages delivered under one write hold.
+const maxBatch = 64
+
+// loop delivers the adapter's messages in arrival order. The messages that
+// have arrived together are delivered under one write hold, so that a
+// connection receives them all in one write.
 func (a *RedisAdapter) loop(ps *redis.PubSub) {
-	for m := range ps.Channel() {
-		if strings.HasPrefix(m.Channel, a.prefix+"-request#") {
-			a.onRequest(m.Channel, []byte(m.Payload))
-			continue
+	ch := ps.Channel()
+	var hold writeHold
+	for m := range ch {
+		a.onMessage(m, &hold)
+	drain:
+		for n := 1; n < maxBatch; n++ {
+			select {
+			case m, ok := <-ch:
+				if !ok {
+					break drain
+				}
+				a.onMessage(m, &hold)
+			default:
+				break drain
+			}
 		}
-		a.onBroadcast(m.Channel, []byte(m.Payload))
+		hold.release()
 	}
 }
 
+func (a *RedisAdapter) onMessage(m *redis.Message, h *writeHold) {
+	if strings.HasPrefix(m.Channel, a.prefix+"-request#") {
+		a.onRequest(m.Channel, []byte(m.Payload))
+		return
+	}
+	a.onBroadcast(m.Channel, []byte(m.Payload), h)
+}
+
 // onBroadcast delivers a broadcast from another server or an emitter.
-func (a *RedisAdapter) onBroadcast(channel string, payload []byte) {
+func (a *RedisAdapter) onBroadcast(channel string, payload []byte, h *writeHold) {
 	msg, err := emitter.Decode(payload)
 	if err != nil {
 		a.log.Debug("ignoring an adapter message", "channel", channel, "error", err.Error())
@@ -122,7 +147,7 @@ func (a *RedisAdapter) onBroadcast(channel string, payload []byte) {
 		return
 	}
 	b := Broadcast{Selector: Selector{Rooms: msg.Rooms, Except: msg.Except}, Event: msg.Event, Args: msg.Args}
-	if err := ns.DeliverLocal(b); err != nil {
+	if err := ns.deliverLocal(b, h); err != nil {
 		a.log.Debug("dropping an adapter broadcast", "error", err.Error())
 	}
 }

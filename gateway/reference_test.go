@@ -43,7 +43,7 @@ func (referenceHandler) Disconnect(*gateway.Socket, string) {}
 const testOrigin = "https://app.example"
 
 // startReference serves the reference handler on "/" and "/custom".
-func startReference(t *testing.T, opts gateway.Options) (*gateway.Server, string) {
+func startReference(t testing.TB, opts gateway.Options) (*gateway.Server, string) {
 	t.Helper()
 	if opts.AllowedOrigins == nil {
 		opts.AllowedOrigins = []string{testOrigin}

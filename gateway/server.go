@@ -210,15 +210,6 @@ func (s *Server) ConnCount() int {
 	return len(s.conns)
 }
 
-// openData is the payload of the Engine.IO open packet.
-type openData struct {
-	SID          string   `json:"sid"`
-	Upgrades     []string `json:"upgrades"`
-	PingInterval int64    `json:"pingInterval"`
-	PingTimeout  int64    `json:"pingTimeout"`
-	MaxPayload   int64    `json:"maxPayload"`
-}
-
 func writeEIOError(w http.ResponseWriter, status, code int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

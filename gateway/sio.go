@@ -56,9 +56,22 @@ func (p sioPacket) encode() []byte {
 	return append(b, p.data...)
 }
 
-// parseSIO decodes a Socket.IO packet sent by a client. maxAttachments bounds
-// the attachment count of a binary packet.
+// parseSIO decodes and validates a Socket.IO packet sent by a client.
+// maxAttachments bounds the attachment count of a binary packet.
 func parseSIO(s []byte, maxAttachments int) (sioPacket, error) {
+	p, err := splitSIO(s, maxAttachments)
+	if err != nil {
+		return p, err
+	}
+	return p, p.validate()
+}
+
+// splitSIO decodes the header of a Socket.IO packet (type, attachment
+// count, namespace, ack id) without validating its JSON data: the reading
+// goroutine splits packets, and the connection's worker validates them,
+// since JSON parsing takes stack space that a long-lived goroutine would
+// keep.
+func splitSIO(s []byte, maxAttachments int) (sioPacket, error) {
 	p := sioPacket{nsp: "/", id: noAck}
 	if len(s) == 0 || s[0] < '0' || s[0] > '6' {
 		return p, fmt.Errorf("%w: bad socket.io packet type", errMalformed)
@@ -78,7 +91,7 @@ func parseSIO(s []byte, maxAttachments int) (sioPacket, error) {
 		return p, err
 	}
 	p.data = s[i:]
-	return p, p.validate()
+	return p, nil
 }
 
 // parseAttachmentCount reads "<n>-" at s[i:].

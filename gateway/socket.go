@@ -83,7 +83,6 @@ func newSocket(ns *Namespace, c *conn) *Socket {
 	return &Socket{
 		id: newID(), ns: ns, c: c, rooms: map[string]struct{}{},
 		limiter: rate.NewLimiter(rate.Limit(o.EventRate), o.EventBurst),
-		acks:    map[int64]func([]any){},
 	}
 }
 
@@ -126,6 +125,9 @@ func (s *Socket) EmitWithAck(onAck func(args []any), event string, args ...any) 
 	s.mu.Lock()
 	id := s.nextAck
 	s.nextAck++
+	if s.acks == nil {
+		s.acks = map[int64]func([]any){}
+	}
 	s.acks[id] = onAck
 	s.mu.Unlock()
 	return s.emit(event, id, args)
@@ -141,6 +143,12 @@ func (s *Socket) emit(event string, id int64, args []any) error {
 
 // sendFrames sends now, or after the CONNECT reply while connecting.
 func (s *Socket) sendFrames(frames []frame) error {
+	return s.sendFramesHeld(frames, nil)
+}
+
+// sendFramesHeld is sendFrames; with a hold, the connection's writer starts
+// when the hold is released.
+func (s *Socket) sendFramesHeld(frames []frame, h *writeHold) error {
 	s.mu.Lock()
 	switch {
 	case s.closed:
@@ -152,7 +160,7 @@ func (s *Socket) sendFrames(frames []frame) error {
 		return nil
 	}
 	s.mu.Unlock()
-	s.c.send(frames...)
+	s.c.sendHeld(h, frames...)
 	return nil
 }
 

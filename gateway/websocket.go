@@ -45,9 +45,10 @@ func (s *Server) newMelody() *melody.Melody {
 	m.Config.WriteWait = o.WriteTimeout
 	m.Config.PingPeriod = idleForever
 	m.Config.PongWait = idleForever
-	// a small read buffer of its own instead of net/http's 4 KiB one, and
-	// no write buffer held between writes: gorilla writes only close frames.
-	m.Upgrader.ReadBufferSize = 1024
+	// a small read buffer of its own instead of net/http's 4 KiB one (client
+	// packets are small; larger ones are read through it in pieces), and no
+	// write buffer held between writes: gorilla writes only close frames.
+	m.Upgrader.ReadBufferSize = 256
 	m.Upgrader.WriteBufferSize = 512
 	m.Upgrader.WriteBufferPool = &sync.Pool{}
 	// the Origin was checked, against the allowlist, before the upgrade.
@@ -128,7 +129,7 @@ func (s *Server) onWSOpen(ms *melody.Session) {
 		return
 	}
 	l.mu.Lock()
-	l.c = c
+	l.c, l.r = c, nil
 	l.mu.Unlock()
 	c.attachWS(ms, l.frameConn(), c.openFrame())
 }

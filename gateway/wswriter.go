@@ -110,9 +110,29 @@ func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	w.link.mu.Lock()
 	w.link.fc = fc
 	w.link.mu.Unlock()
+	// the session's goroutine keeps w: let the HTTP server's response, its
+	// connection state and buffers go
+	w.ResponseWriter = nil
 	close(w.hijacked)
 	return fc, brw, nil
 }
 
 // Unwrap gives http.ResponseController the writer underneath.
 func (w *hijackWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// writeHold batches deliveries: while it is held, connections whose writer
+// is idle queue frames without starting it, and release starts them all, so
+// that each connection writes every frame of the batch in one write. The
+// Redis adapter holds writes while it delivers the broadcasts that arrived
+// together. A hold belongs to one goroutine.
+type writeHold struct {
+	conns []*conn
+}
+
+// release starts the writers of the held connections.
+func (h *writeHold) release() {
+	for _, c := range h.conns {
+		go c.writeLoop()
+	}
+	h.conns = h.conns[:0]
+}

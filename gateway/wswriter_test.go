@@ -104,7 +104,7 @@ func startGated(t *testing.T, opts gateway.Options) (*gateway.Server, *websocket
 
 // dialWS opens a WebSocket-only Engine.IO connection to base from the
 // allowed origin, closed when the test ends.
-func dialWS(t *testing.T, base string) *websocket.Conn {
+func dialWS(t testing.TB, base string) *websocket.Conn {
 	t.Helper()
 	ws, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+
 		"/socket.io/?EIO=4&transport=websocket", http.Header{"Origin": {testOrigin}})
@@ -116,7 +116,7 @@ func dialWS(t *testing.T, base string) *websocket.Conn {
 	return ws
 }
 
-func expectMessage(t *testing.T, ws *websocket.Conn, prefix string) []byte {
+func expectMessage(t testing.TB, ws *websocket.Conn, prefix string) []byte {
 	t.Helper()
 	_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
 	_, msg, err := ws.ReadMessage()
