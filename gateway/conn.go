@@ -27,22 +27,40 @@ const (
 	ReasonServerDisconnect = "server namespace disconnect"
 )
 
-// Handshake describes the HTTP request that opened a connection.
+// Handshake describes the HTTP request that opened a connection. Header
+// holds the request's headers except those of the WebSocket handshake
+// itself (Connection, Upgrade, Sec-WebSocket-*), which describe the
+// transport, not the client.
 type Handshake struct {
 	Header     http.Header
-	Query      url.Values
+	RawQuery   string
 	RemoteAddr string
 	Origin     string
 	Time       time.Time
 }
 
+// Query parses the handshake's query string.
+func (h *Handshake) Query() url.Values {
+	q, _ := url.ParseQuery(h.RawQuery)
+	return q
+}
+
+// transportHeaders are the handshake headers a Handshake does not keep.
+var transportHeaders = []string{
+	"Connection", "Upgrade", "Sec-Websocket-Key", "Sec-Websocket-Version",
+	"Sec-Websocket-Extensions", "Sec-Websocket-Protocol",
+}
+
 // newHandshake describes r, taking over its header: a handshake request is
 // answered by then (long-polling) or upgraded (WebSocket), and nothing else
-// changes its header afterwards.
+// reads its header afterwards.
 func newHandshake(r *http.Request, now time.Time) *Handshake {
+	for _, k := range transportHeaders {
+		delete(r.Header, k)
+	}
 	return &Handshake{
 		Header:     r.Header,
-		Query:      r.URL.Query(),
+		RawQuery:   r.URL.RawQuery,
 		RemoteAddr: r.RemoteAddr,
 		Origin:     r.Header.Get("Origin"),
 		Time:       now,

@@ -14,13 +14,13 @@ type Namespace struct {
 
 	mu      sync.RWMutex
 	sockets map[string]*Socket
-	rooms   map[string]map[*Socket]struct{}
+	rooms   map[string]*room
 }
 
 func newNamespace(srv *Server, name string, h Handler) *Namespace {
 	return &Namespace{
 		srv: srv, name: name, h: h,
-		sockets: map[string]*Socket{}, rooms: map[string]map[*Socket]struct{}{},
+		sockets: map[string]*Socket{}, rooms: map[string]*room{},
 	}
 }
 
@@ -67,28 +67,28 @@ func (n *Namespace) remove(s *Socket) {
 	}
 }
 
-func (n *Namespace) addToRoom(room string, s *Socket) {
+func (n *Namespace) addToRoom(name string, s *Socket) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	m := n.rooms[room]
-	if m == nil {
-		m = map[*Socket]struct{}{}
-		n.rooms[room] = m
+	r := n.rooms[name]
+	if r == nil {
+		r = &room{}
+		n.rooms[name] = r
 		n.srv.opts.Metrics.roomCreated()
 	}
-	m[s] = struct{}{}
+	r.add(s)
 }
 
-func (n *Namespace) removeFromRoom(room string, s *Socket) {
+func (n *Namespace) removeFromRoom(name string, s *Socket) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	m := n.rooms[room]
-	if m == nil {
+	r := n.rooms[name]
+	if r == nil {
 		return
 	}
-	delete(m, s)
-	if len(m) == 0 {
-		delete(n.rooms, room)
+	r.remove(s)
+	if r.len() == 0 {
+		delete(n.rooms, name)
 		n.srv.opts.Metrics.roomDeleted()
 	}
 }
@@ -97,7 +97,7 @@ func (n *Namespace) removeFromRoom(room string, s *Socket) {
 func (n *Namespace) HasRoom(room string) bool {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
-	return len(n.rooms[room]) > 0
+	return n.rooms[room].len() > 0
 }
 
 // SocketCount returns the number of sockets in the namespace on this server.
@@ -172,9 +172,9 @@ func (n *Namespace) Select(sel Selector) []*Socket {
 	if len(sel.Except) == 0 && len(sel.Rooms) <= 1 {
 		// no socket can be picked twice: no set of picked sockets needed
 		if len(sel.Rooms) == 1 {
-			room := n.rooms[sel.Rooms[0]]
-			out := make([]*Socket, 0, len(room))
-			for s := range room {
+			r := n.rooms[sel.Rooms[0]]
+			out := make([]*Socket, 0, r.len())
+			for s := range r.members() {
 				out = append(out, s)
 			}
 			return out
@@ -187,7 +187,7 @@ func (n *Namespace) Select(sel Selector) []*Socket {
 	}
 	except := map[*Socket]struct{}{}
 	for _, r := range sel.Except {
-		for s := range n.rooms[r] {
+		for s := range n.rooms[r].members() {
 			except[s] = struct{}{}
 		}
 	}
@@ -203,7 +203,7 @@ func (n *Namespace) Select(sel Selector) []*Socket {
 		}
 	}
 	for _, r := range sel.Rooms {
-		for s := range n.rooms[r] {
+		for s := range n.rooms[r].members() {
 			add(s)
 		}
 	}

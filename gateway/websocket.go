@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"sync"
@@ -9,8 +10,10 @@ import (
 	"github.com/olahol/melody"
 )
 
-// wsKey is the melody session key holding a *wsLink.
-const wsKey = "gateway.link"
+// linkKey is the context key of a melody session's request under which its
+// *wsLink is found (a context value costs less than melody's per-session
+// key map).
+type linkKey struct{}
 
 // wsLink ties one WebSocket to its connection. A probe is a WebSocket opened
 // to upgrade a long-polling connection; it carries nothing until the client
@@ -61,7 +64,7 @@ func (s *Server) newMelody() *melody.Melody {
 }
 
 func linkOf(ms *melody.Session) *wsLink {
-	l, _ := ms.Keys[wsKey].(*wsLink)
+	l, _ := ms.Request.Context().Value(linkKey{}).(*wsLink)
 	return l
 }
 
@@ -74,8 +77,9 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, c *conn)
 		writeEIOError(w, http.StatusBadRequest, codeBadHandshakeMethod, "Bad handshake method")
 		return
 	}
-	slim := slimRequest(r)
-	link := &wsLink{c: c, r: slim, probing: c != nil}
+	link := &wsLink{c: c, probing: c != nil}
+	slim := slimRequest(r, link)
+	link.r = slim
 	if c != nil && !c.beginProbe() {
 		writeEIOError(w, http.StatusBadRequest, codeBadRequest, "Bad request")
 		return
@@ -83,7 +87,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, c *conn)
 	hw := &hijackWriter{ResponseWriter: w, link: link, hijacked: make(chan struct{})}
 	refused := make(chan error, 1)
 	go func() {
-		err := s.mel.HandleRequestWithKeys(hw, slim, map[string]any{wsKey: link})
+		err := s.mel.HandleRequest(hw, slim)
 		if err != nil && c != nil {
 			c.endProbe()
 		}
@@ -106,14 +110,16 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, c *conn)
 	}
 }
 
-// slimRequest copies what the upgrade and the handshake read from r, so that
-// a session does not keep the server's request context alive.
-func slimRequest(r *http.Request) *http.Request {
-	return &http.Request{
+// slimRequest copies what the upgrade and the handshake read from r, with
+// a context carrying link, so that a session does not keep the server's
+// request context alive.
+func slimRequest(r *http.Request, link *wsLink) *http.Request {
+	slim := &http.Request{
 		Method: r.Method, URL: r.URL, Proto: r.Proto, ProtoMajor: r.ProtoMajor,
 		ProtoMinor: r.ProtoMinor, Header: r.Header, Host: r.Host,
 		RemoteAddr: r.RemoteAddr, RequestURI: r.RequestURI,
 	}
+	return slim.WithContext(context.WithValue(context.Background(), linkKey{}, link))
 }
 
 // onWSOpen starts a WebSocket-only connection or arms the probe's timeout.
