@@ -101,8 +101,11 @@ type conn struct {
 	probe     bool
 	closed    bool
 	sockets   map[string]*Socket
-	pingTimer *time.Timer
-	pongTimer *time.Timer
+	// heartbeat sends a ping every PingInterval and, while a pong is due
+	// (awaitingPong), ends the connection after PingTimeout: one timer
+	// serves both.
+	heartbeat    *time.Timer
+	awaitingPong bool
 	connTimer *time.Timer
 
 	// reassembly of a binary packet; touched only by the reading goroutine.
@@ -124,7 +127,7 @@ func (c *conn) start() {
 	o := c.srv.opts
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.pingTimer = time.AfterFunc(o.PingInterval, c.sendPing)
+	c.heartbeat = time.AfterFunc(o.PingInterval, c.onHeartbeat)
 	c.connTimer = time.AfterFunc(o.ConnectTimeout, func() { c.close(ReasonConnectTimeout) })
 }
 
@@ -185,14 +188,21 @@ func (c *conn) openFrame() frame {
 	return textFrame(eioOpen, append(b, '}'))
 }
 
-// sendPing sends a heartbeat and expects the pong within PingTimeout.
-func (c *conn) sendPing() {
+// onHeartbeat sends a ping and expects the pong within PingTimeout, or
+// ends the connection whose pong is late.
+func (c *conn) onHeartbeat() {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return
 	}
-	c.pongTimer = time.AfterFunc(c.srv.opts.PingTimeout, func() { c.close(ReasonPingTimeout) })
+	if c.awaitingPong {
+		c.mu.Unlock()
+		c.close(ReasonPingTimeout)
+		return
+	}
+	c.awaitingPong = true
+	c.heartbeat.Reset(c.srv.opts.PingTimeout)
 	c.mu.Unlock()
 	c.send(textFrame(eioPing, nil))
 }
@@ -200,12 +210,11 @@ func (c *conn) sendPing() {
 func (c *conn) onPong() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed || c.pongTimer == nil {
+	if c.closed || !c.awaitingPong {
 		return
 	}
-	c.pongTimer.Stop()
-	c.pongTimer = nil
-	c.pingTimer.Reset(c.srv.opts.PingInterval)
+	c.awaitingPong = false
+	c.heartbeat.Reset(c.srv.opts.PingInterval)
 }
 
 // send queues frames for the client. A queue over its bound disconnects the
@@ -380,7 +389,7 @@ func closeCode(reason string) int {
 }
 
 func (c *conn) stopTimers() {
-	for _, t := range []*time.Timer{c.pingTimer, c.pongTimer, c.connTimer} {
+	for _, t := range []*time.Timer{c.heartbeat, c.connTimer} {
 		if t != nil {
 			t.Stop()
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"sync"
+
+	"github.com/kernelwork/kernelwork/gateway/internal/smallset"
 )
 
 // Namespace is one served Socket.IO namespace: its sockets and rooms.
@@ -14,13 +16,13 @@ type Namespace struct {
 
 	mu      sync.RWMutex
 	sockets map[string]*Socket
-	rooms   map[string]*room
+	rooms   map[string]*smallset.Set[*Socket]
 }
 
 func newNamespace(srv *Server, name string, h Handler) *Namespace {
 	return &Namespace{
 		srv: srv, name: name, h: h,
-		sockets: map[string]*Socket{}, rooms: map[string]*room{},
+		sockets: map[string]*Socket{}, rooms: map[string]*smallset.Set[*Socket]{},
 	}
 }
 
@@ -72,11 +74,11 @@ func (n *Namespace) addToRoom(name string, s *Socket) {
 	defer n.mu.Unlock()
 	r := n.rooms[name]
 	if r == nil {
-		r = &room{}
+		r = &smallset.Set[*Socket]{}
 		n.rooms[name] = r
 		n.srv.opts.Metrics.roomCreated()
 	}
-	r.add(s)
+	r.Add(s)
 }
 
 func (n *Namespace) removeFromRoom(name string, s *Socket) {
@@ -86,8 +88,8 @@ func (n *Namespace) removeFromRoom(name string, s *Socket) {
 	if r == nil {
 		return
 	}
-	r.remove(s)
-	if r.len() == 0 {
+	r.Remove(s)
+	if r.Len() == 0 {
 		delete(n.rooms, name)
 		n.srv.opts.Metrics.roomDeleted()
 	}
@@ -97,7 +99,7 @@ func (n *Namespace) removeFromRoom(name string, s *Socket) {
 func (n *Namespace) HasRoom(room string) bool {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
-	return n.rooms[room].len() > 0
+	return n.rooms[room].Len() > 0
 }
 
 // SocketCount returns the number of sockets in the namespace on this server.
@@ -173,8 +175,8 @@ func (n *Namespace) Select(sel Selector) []*Socket {
 		// no socket can be picked twice: no set of picked sockets needed
 		if len(sel.Rooms) == 1 {
 			r := n.rooms[sel.Rooms[0]]
-			out := make([]*Socket, 0, r.len())
-			for s := range r.members() {
+			out := make([]*Socket, 0, r.Len())
+			for s := range r.All() {
 				out = append(out, s)
 			}
 			return out
@@ -187,7 +189,7 @@ func (n *Namespace) Select(sel Selector) []*Socket {
 	}
 	except := map[*Socket]struct{}{}
 	for _, r := range sel.Except {
-		for s := range n.rooms[r].members() {
+		for s := range n.rooms[r].All() {
 			except[s] = struct{}{}
 		}
 	}
@@ -203,7 +205,7 @@ func (n *Namespace) Select(sel Selector) []*Socket {
 		}
 	}
 	for _, r := range sel.Rooms {
-		for s := range n.rooms[r].members() {
+		for s := range n.rooms[r].All() {
 			add(s)
 		}
 	}

@@ -242,3 +242,24 @@ func TestWebSocketHandlerReturnsAfterUpgrade(t *testing.T) {
 		t.Fatalf("%d connections, want 1", srv.ConnCount())
 	}
 }
+
+// TestHeartbeatKeepsAnsweringClient checks that a client answering every
+// ping stays connected over many intervals, and that one that stops
+// answering is closed after the ping timeout.
+func TestHeartbeatKeepsAnsweringClient(t *testing.T) {
+	srv, base := startReference(t, gateway.Options{
+		PingInterval: 30 * time.Millisecond, PingTimeout: 60 * time.Millisecond,
+	})
+	ws := dialWS(t, base)
+	expectMessage(t, ws, "0{")
+	for i := 0; i < 8; i++ {
+		expectMessage(t, ws, "2")
+		if err := ws.WriteMessage(websocket.TextMessage, []byte("3")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if srv.ConnCount() != 1 {
+		t.Fatal("a client answering every ping was closed")
+	}
+	eventually(t, "ping timeout", func() bool { return srv.ConnCount() == 0 })
+}

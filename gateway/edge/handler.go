@@ -11,6 +11,7 @@ import (
 	"github.com/kernelwork/kernelwork/core/caller"
 	"github.com/kernelwork/kernelwork/gateway"
 	"github.com/kernelwork/kernelwork/gateway/hooks"
+	"github.com/kernelwork/kernelwork/gateway/internal/smallset"
 )
 
 // Verifier checks an access token; *tokencheck.Verifier is one.
@@ -67,7 +68,7 @@ type Handler struct {
 
 	mu sync.Mutex
 	// index finds the sockets of a session or of a token id.
-	index map[string]map[*gateway.Socket]struct{}
+	index map[string]*smallset.Set[*gateway.Socket]
 }
 
 // New returns a Handler, or an error when cfg lacks its verifier.
@@ -81,7 +82,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{cfg: cfg, relay: map[string]bool{}, index: map[string]map[*gateway.Socket]struct{}{}}
+	h := &Handler{cfg: cfg, relay: map[string]bool{}, index: map[string]*smallset.Set[*gateway.Socket]{}}
 	for _, e := range cfg.RelayEvents {
 		h.relay[e] = true
 	}
@@ -116,8 +117,8 @@ func (h *Handler) KickToken(iss, jti string) int {
 
 func (h *Handler) kick(key string) int {
 	h.mu.Lock()
-	socks := make([]*gateway.Socket, 0, len(h.index[key]))
-	for s := range h.index[key] {
+	socks := make([]*gateway.Socket, 0, h.index[key].Len())
+	for s := range h.index[key].All() {
 		socks = append(socks, s)
 	}
 	h.mu.Unlock()
@@ -157,10 +158,10 @@ func (h *Handler) track(s *gateway.Socket, keys []string) {
 	for _, k := range keys {
 		m := h.index[k]
 		if m == nil {
-			m = map[*gateway.Socket]struct{}{}
+			m = &smallset.Set[*gateway.Socket]{}
 			h.index[k] = m
 		}
-		m[s] = struct{}{}
+		m.Add(s)
 	}
 }
 
@@ -168,8 +169,12 @@ func (h *Handler) untrack(s *gateway.Socket, keys []string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, k := range keys {
-		delete(h.index[k], s)
-		if len(h.index[k]) == 0 {
+		m := h.index[k]
+		if m == nil {
+			continue
+		}
+		m.Remove(s)
+		if m.Len() == 0 {
 			delete(h.index, k)
 		}
 	}
