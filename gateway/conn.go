@@ -106,7 +106,7 @@ type conn struct {
 	// serves both.
 	heartbeat    *time.Timer
 	awaitingPong bool
-	connTimer *time.Timer
+	connTimer    *time.Timer
 
 	// reassembly of a binary packet; touched only by the reading goroutine.
 	partial *sioPacket
