@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -46,20 +47,21 @@ func (h *Handshake) Query() url.Values {
 }
 
 // transportHeaders are the handshake headers a Handshake does not keep.
-var transportHeaders = []string{
-	"Connection", "Upgrade", "Sec-Websocket-Key", "Sec-Websocket-Version",
-	"Sec-Websocket-Extensions", "Sec-Websocket-Protocol",
+var transportHeaders = map[string]bool{
+	"Connection": true, "Upgrade": true, "Sec-Websocket-Key": true, "Sec-Websocket-Version": true,
+	"Sec-Websocket-Extensions": true, "Sec-Websocket-Protocol": true,
 }
 
-// newHandshake describes r, taking over its header: a handshake request is
-// answered by then (long-polling) or upgraded (WebSocket), and nothing else
-// reads its header afterwards.
+// newHandshake describes r. Its header is a copy sized to what it keeps.
 func newHandshake(r *http.Request, now time.Time) *Handshake {
-	for _, k := range transportHeaders {
-		delete(r.Header, k)
+	h := make(http.Header, len(r.Header))
+	for k, v := range r.Header {
+		if !transportHeaders[k] {
+			h[k] = v
+		}
 	}
 	return &Handshake{
-		Header:     r.Header,
+		Header:     h,
 		RawQuery:   r.URL.RawQuery,
 		RemoteAddr: r.RemoteAddr,
 		Origin:     r.Header.Get("Origin"),
@@ -100,7 +102,9 @@ type conn struct {
 	upgrading bool
 	probe     bool
 	closed    bool
-	sockets   map[string]*Socket
+	// sockets holds one socket per joined namespace; a client joins few, so
+	// a slice, searched by name, costs less than a map.
+	sockets []*Socket
 	// heartbeat sends a ping every PingInterval and, while a pong is due
 	// (awaitingPong), ends the connection after PingTimeout: one timer
 	// serves both.
@@ -118,7 +122,7 @@ func newConn(s *Server, hs *Handshake, transport string) *conn {
 	return &conn{
 		srv: s, id: newID(), hs: hs, transport: transport,
 		ctx: ctx, stop: cancel,
-		wake: make(chan struct{}, 1), sockets: map[string]*Socket{},
+		wake: make(chan struct{}, 1),
 	}
 }
 
@@ -340,7 +344,7 @@ func (c *conn) close(reason string) {
 	c.closed = true
 	c.stopTimers()
 	socks := c.sockets
-	c.sockets = map[string]*Socket{}
+	c.sockets = nil
 	ws := c.ws
 	c.signal()
 	c.mu.Unlock()
@@ -399,7 +403,12 @@ func (c *conn) stopTimers() {
 func (c *conn) socket(nsp string) *Socket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.sockets[nsp]
+	for _, s := range c.sockets {
+		if s.ns.name == nsp {
+			return s
+		}
+	}
+	return nil
 }
 
 // addSocket attaches s; false when the connection closed meanwhile.
@@ -409,7 +418,8 @@ func (c *conn) addSocket(s *Socket) bool {
 	if c.closed {
 		return false
 	}
-	c.sockets[s.ns.name] = s
+	c.sockets = slices.DeleteFunc(c.sockets, func(o *Socket) bool { return o.ns.name == s.ns.name })
+	c.sockets = append(c.sockets, s)
 	if c.connTimer != nil {
 		c.connTimer.Stop()
 		c.connTimer = nil
@@ -420,7 +430,5 @@ func (c *conn) addSocket(s *Socket) bool {
 func (c *conn) removeSocket(s *Socket) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.sockets[s.ns.name] == s {
-		delete(c.sockets, s.ns.name)
-	}
+	c.sockets = slices.DeleteFunc(c.sockets, func(o *Socket) bool { return o == s })
 }

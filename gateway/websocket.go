@@ -84,29 +84,26 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, c *conn)
 		writeEIOError(w, http.StatusBadRequest, codeBadRequest, "Bad request")
 		return
 	}
-	hw := &hijackWriter{ResponseWriter: w, link: link, hijacked: make(chan struct{})}
-	refused := make(chan error, 1)
+	// outcome receives errHijacked from Hijack, or the upgrade's error when
+	// it fails before.
+	outcome := make(chan error, 1)
 	go func() {
+		hw := &hijackWriter{ResponseWriter: w, link: link, outcome: outcome}
 		err := s.mel.HandleRequest(hw, slim)
 		if err != nil && c != nil {
 			c.endProbe()
 		}
-		select {
-		case <-hw.hijacked:
-		default:
-			refused <- err
+		if !hw.hijacked {
+			outcome <- err
 		}
 	}()
-	select {
-	case <-hw.hijacked:
-	case err := <-refused:
-		switch {
-		case errors.Is(err, melody.ErrClosed):
-			writeEIOError(w, http.StatusServiceUnavailable, codeBadRequest, "Server closing")
-		case err != nil:
-			// the upgrader has answered the client already
-			s.opts.Logger.Debug("websocket upgrade refused", "error", err.Error())
-		}
+	switch err := <-outcome; {
+	case errors.Is(err, errHijacked):
+	case errors.Is(err, melody.ErrClosed):
+		writeEIOError(w, http.StatusServiceUnavailable, codeBadRequest, "Server closing")
+	case err != nil:
+		// the upgrader has answered the client already
+		s.opts.Logger.Debug("websocket upgrade refused", "error", err.Error())
 	}
 }
 
@@ -126,6 +123,7 @@ func slimRequest(r *http.Request, link *wsLink) *http.Request {
 func (s *Server) onWSOpen(ms *melody.Session) {
 	l := linkOf(ms)
 	if l.probing {
+		l.r.Header, l.r = nil, nil // the connection has its handshake
 		l.timer = time.AfterFunc(s.opts.UpgradeTimeout, func() { l.abortProbe(ms) })
 		return
 	}
@@ -134,6 +132,9 @@ func (s *Server) onWSOpen(ms *melody.Session) {
 		_ = ms.CloseWithMsg(melody.FormatCloseMessage(melody.CloseGoingAway, ReasonServerShutdown))
 		return
 	}
+	// the handshake keeps its own copy of what it needs; melody reads the
+	// request no more
+	l.r.Header = nil
 	l.mu.Lock()
 	l.c, l.r = c, nil
 	l.mu.Unlock()

@@ -3,6 +3,7 @@ package gateway
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"net"
 	"net/http"
 	"sync"
@@ -97,8 +98,12 @@ func appendWSFrame(buf []byte, f frame) []byte {
 type hijackWriter struct {
 	http.ResponseWriter
 	link     *wsLink
-	hijacked chan struct{}
+	outcome  chan<- error
+	hijacked bool
 }
+
+// errHijacked tells the HTTP handler that the connection is hijacked.
+var errHijacked = errors.New("connection hijacked")
 
 // Hijack takes over the connection from the HTTP server.
 func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -112,8 +117,8 @@ func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	w.link.mu.Unlock()
 	// the session's goroutine keeps w: let the HTTP server's response, its
 	// connection state and buffers go
-	w.ResponseWriter = nil
-	close(w.hijacked)
+	w.ResponseWriter, w.hijacked = nil, true
+	w.outcome <- errHijacked
 	return fc, brw, nil
 }
 
