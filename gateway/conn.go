@@ -28,16 +28,26 @@ const (
 	ReasonServerDisconnect = "server namespace disconnect"
 )
 
-// Handshake describes the HTTP request that opened a connection. Header
-// holds the request's headers except those of the WebSocket handshake
-// itself (Connection, Upgrade, Sec-WebSocket-*), which describe the
-// transport, not the client.
+// Handshake describes the HTTP request that opened a connection.
 type Handshake struct {
-	Header     http.Header
 	RawQuery   string
 	RemoteAddr string
 	Origin     string
 	Time       time.Time
+	// header holds the request's header fields as name, value pairs, but
+	// not those of the WebSocket handshake itself (Connection, Upgrade,
+	// Sec-WebSocket-*), which describe the transport, not the client. A
+	// flat list costs a fraction of an http.Header kept for every session.
+	header []string
+}
+
+// Header returns a copy of the handshake's header fields.
+func (h *Handshake) Header() http.Header {
+	out := make(http.Header, len(h.header)/2)
+	for i := 0; i+1 < len(h.header); i += 2 {
+		out[h.header[i]] = append(out[h.header[i]], h.header[i+1])
+	}
+	return out
 }
 
 // Query parses the handshake's query string.
@@ -52,20 +62,28 @@ var transportHeaders = map[string]bool{
 	"Sec-Websocket-Extensions": true, "Sec-Websocket-Protocol": true,
 }
 
-// newHandshake describes r. Its header is a copy sized to what it keeps.
+// newHandshake describes r.
 func newHandshake(r *http.Request, now time.Time) *Handshake {
-	h := make(http.Header, len(r.Header))
-	for k, v := range r.Header {
+	n := 0
+	for k, vs := range r.Header {
 		if !transportHeaders[k] {
-			h[k] = v
+			n += 2 * len(vs)
+		}
+	}
+	header := make([]string, 0, n)
+	for k, vs := range r.Header {
+		if !transportHeaders[k] {
+			for _, v := range vs {
+				header = append(header, k, v)
+			}
 		}
 	}
 	return &Handshake{
-		Header:     h,
 		RawQuery:   r.URL.RawQuery,
 		RemoteAddr: r.RemoteAddr,
 		Origin:     r.Header.Get("Origin"),
 		Time:       now,
+		header:     header,
 	}
 }
 
@@ -96,7 +114,7 @@ type conn struct {
 	wsBroken bool
 	// pending holds the frames waiting for the next long-polling GET.
 	pending   []frame
-	wake      chan struct{}
+	wake      chan struct{} // nil on a WebSocket-only connection
 	polling   bool
 	posting   bool
 	upgrading bool
@@ -119,11 +137,12 @@ type conn struct {
 
 func newConn(s *Server, hs *Handshake, transport string) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &conn{
-		srv: s, id: newID(), hs: hs, transport: transport,
-		ctx: ctx, stop: cancel,
-		wake: make(chan struct{}, 1),
+	c := &conn{srv: s, id: newID(), hs: hs, transport: transport, ctx: ctx, stop: cancel}
+	if transport == TransportPolling {
+		// wakes the waiting GET; a WebSocket-only connection needs none
+		c.wake = make(chan struct{}, 1)
 	}
+	return c
 }
 
 // start arms the heartbeat and the connect timeout.

@@ -51,7 +51,7 @@ func (s *Server) newMelody() *melody.Melody {
 	// a small read buffer of its own instead of net/http's 4 KiB one (client
 	// packets are small; larger ones are read through it in pieces), and no
 	// write buffer held between writes: gorilla writes only close frames.
-	m.Upgrader.ReadBufferSize = 256
+	m.Upgrader.ReadBufferSize = 128
 	m.Upgrader.WriteBufferSize = 512
 	m.Upgrader.WriteBufferPool = &sync.Pool{}
 	// the Origin was checked, against the allowlist, before the upgrade.

@@ -263,3 +263,61 @@ func TestHeartbeatKeepsAnsweringClient(t *testing.T) {
 	}
 	eventually(t, "ping timeout", func() bool { return srv.ConnCount() == 0 })
 }
+
+// handshakeRecorder accepts every socket and keeps the last handshake.
+type handshakeRecorder struct {
+	referenceHandler
+	got chan *gateway.Handshake
+}
+
+func (h handshakeRecorder) Connect(_ context.Context, s *gateway.Socket, _ map[string]any) error {
+	h.got <- s.Handshake()
+	return nil
+}
+
+// TestHandshakeKeepsClientHeaders checks what a WebSocket handshake keeps:
+// the client's header fields, repeated ones included, and the query, but
+// not the fields of the WebSocket handshake itself.
+func TestHandshakeKeepsClientHeaders(t *testing.T) {
+	srv, err := gateway.New(gateway.Options{AllowedOrigins: []string{testOrigin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := handshakeRecorder{got: make(chan *gateway.Handshake, 1)}
+	srv.Handle("/", rec)
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		_ = srv.Close()
+		hs.Close()
+	})
+	h := http.Header{"Origin": {testOrigin}, "X-Client": {"a", "b"}, "Authorization": {"Bearer x"}}
+	ws, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(hs.URL, "http")+
+		"/socket.io/?EIO=4&transport=websocket&app=desk", h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	defer func() { _ = ws.Close() }()
+	expectMessage(t, ws, "0{")
+	if err := ws.WriteMessage(websocket.TextMessage, []byte("40")); err != nil {
+		t.Fatal(err)
+	}
+	got := <-rec.got
+	header := got.Header()
+	if strings.Join(header.Values("X-Client"), ",") != "a,b" || header.Get("Authorization") != "Bearer x" ||
+		header.Get("Origin") != testOrigin || got.Origin != testOrigin {
+		t.Fatalf("client header fields lost: %v", header)
+	}
+	for _, k := range []string{"Connection", "Upgrade", "Sec-Websocket-Key", "Sec-Websocket-Version"} {
+		if _, ok := header[k]; ok {
+			t.Fatalf("the handshake kept %s", k)
+		}
+	}
+	if got.Query().Get("app") != "desk" || got.Query().Get("transport") != "websocket" {
+		t.Fatalf("query %q", got.RawQuery)
+	}
+	header.Set("X-Client", "changed")
+	if got.Header().Get("X-Client") != "a" {
+		t.Fatal("Header does not return a copy")
+	}
+}

@@ -67,7 +67,7 @@ func credential(s *gateway.Socket, auth map[string]any) (string, error) {
 	if _, present := auth["token"]; present && (!isString || fromAuth == "") {
 		return "", refusal("unauthorized", "invalid_request")
 	}
-	cred, err := tokencheck.ParseAuthorization(s.Handshake().Header.Values("Authorization"))
+	cred, err := tokencheck.ParseAuthorization(s.Handshake().Header().Values("Authorization"))
 	if err != nil || cred.Kind == tokencheck.CredentialAPIKey {
 		return "", refusal("unauthorized", "invalid_request")
 	}
