@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"sort"
+	"slices"
 	"sync"
 
 	"golang.org/x/time/rate"
@@ -68,8 +68,10 @@ type Socket struct {
 	c       *conn
 	limiter *rate.Limiter
 
-	mu        sync.Mutex
-	rooms     map[string]struct{}
+	mu sync.Mutex
+	// rooms lists the socket's rooms, each once: a socket is in a few, so a
+	// list costs less than a set kept for every session.
+	rooms     []string
 	connected bool
 	closed    bool
 	early     [][]frame
@@ -81,7 +83,7 @@ type Socket struct {
 func newSocket(ns *Namespace, c *conn) *Socket {
 	o := c.srv.opts
 	return &Socket{
-		id: newID(), ns: ns, c: c, rooms: map[string]struct{}{},
+		id: newID(), ns: ns, c: c,
 		limiter: rate.NewLimiter(rate.Limit(o.EventRate), o.EventBurst),
 	}
 }
@@ -169,7 +171,10 @@ func (s *Socket) Join(rooms ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range rooms {
-		s.rooms[r] = struct{}{}
+		if slices.Contains(s.rooms, r) {
+			continue
+		}
+		s.rooms = append(s.rooms, r)
 		if s.connected {
 			s.ns.addToRoom(r, s)
 		}
@@ -181,7 +186,11 @@ func (s *Socket) Leave(rooms ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range rooms {
-		delete(s.rooms, r)
+		i := slices.Index(s.rooms, r)
+		if i < 0 {
+			continue
+		}
+		s.rooms = slices.Delete(s.rooms, i, i+1)
 		if s.connected {
 			s.ns.removeFromRoom(r, s)
 		}
@@ -192,19 +201,15 @@ func (s *Socket) Leave(rooms ...string) {
 func (s *Socket) In(room string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, ok := s.rooms[room]
-	return ok
+	return slices.Contains(s.rooms, room)
 }
 
 // Rooms returns the socket's rooms, sorted.
 func (s *Socket) Rooms() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]string, 0, len(s.rooms))
-	for r := range s.rooms {
-		out = append(out, r)
-	}
-	sort.Strings(out)
+	out := slices.Clone(s.rooms)
+	slices.Sort(out)
 	return out
 }
 
@@ -225,7 +230,7 @@ func (s *Socket) Disconnect(closeConn bool) {
 func (s *Socket) markConnected() {
 	s.mu.Lock()
 	s.connected = true
-	for r := range s.rooms {
+	for _, r := range s.rooms {
 		s.ns.addToRoom(r, s)
 	}
 	early := s.early
@@ -259,7 +264,7 @@ func (s *Socket) onClose(reason string) {
 	}
 	s.closed = true
 	wasConnected := s.connected
-	for r := range s.rooms {
+	for _, r := range s.rooms {
 		s.ns.removeFromRoom(r, s)
 	}
 	s.mu.Unlock()

@@ -321,3 +321,27 @@ func TestHandshakeKeepsClientHeaders(t *testing.T) {
 		t.Fatal("Header does not return a copy")
 	}
 }
+
+// TestHeldBroadcastsLeaveInOneWrite checks that broadcasts delivered under
+// one write hold, as the Redis adapter delivers those that arrive together,
+// reach a connection in one write.
+func TestHeldBroadcastsLeaveInOneWrite(t *testing.T) {
+	srv, ws, gc := startGated(t, gateway.Options{})
+	gate, _ := gc.hold()
+	close(gate) // count the writes from here, without holding them
+	batch := make([]gateway.Broadcast, 20)
+	for i := range batch {
+		batch[i] = gateway.Broadcast{Event: "e", Args: []any{i}}
+	}
+	if err := srv.Of("/").DeliverBatch(batch); err != nil {
+		t.Fatal(err)
+	}
+	for i := range batch {
+		if got, want := string(expectMessage(t, ws, "42")), fmt.Sprintf(`42["e",%d]`, i); got != want {
+			t.Fatalf("message %d: got %q, want %q", i, got, want)
+		}
+	}
+	if n := gc.count(); n != 1 {
+		t.Fatalf("20 held broadcasts took %d writes, want 1", n)
+	}
+}
