@@ -117,6 +117,10 @@ func (h *Handler) tokenChecks(run context.Context, client *http.Client, ctx cadd
 	v, err := tokencheck.New(tokencheck.Config{
 		Issuer: h.Token.Issuer, Audience: h.Token.Audience,
 		Keys: keys, Revocations: revs,
+		// a socket's token is verified once, at CONNECT (and at each
+		// re-authentication): a cache of verified tokens would save no work
+		// and keep every session's claims in memory
+		CacheEntries: -1,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("kw_socketio: %w", err)
