@@ -120,6 +120,11 @@ type conn struct {
 	upgrading bool
 	probe     bool
 	closed    bool
+	// closeReason is why the connection closed; lingering is true while a
+	// closed long-polling connection waits for the client's next request to
+	// hand it the last packets (see close).
+	closeReason string
+	lingering   bool
 	// sockets holds one socket per joined namespace; a client joins few, so
 	// a slice, searched by name, costs less than a map.
 	sockets []*Socket
@@ -128,7 +133,9 @@ type conn struct {
 	// serves both.
 	heartbeat    *time.Timer
 	awaitingPong bool
-	connTimer    *time.Timer
+	// connTimer is the connect timeout until a namespace is joined, and
+	// bounds the linger of a closed long-polling connection.
+	connTimer *time.Timer
 
 	// reassembly of a binary packet; touched only by the reading goroutine.
 	partial *sioPacket
@@ -354,17 +361,31 @@ func (c *conn) closeMalformed(err error) {
 
 // close ends the connection and every socket on it. It is safe to call more
 // than once and from any goroutine.
+//
+// A long-polling client learns that the server closed its connection only
+// from a response: when no GET is waiting, the packets queued last (a
+// DISCONNECT, the close packet) would be lost, and the client would see a
+// transport error instead. So a long-polling connection the server closes
+// for a reason the client must hear lingers: it stays registered until the
+// client's next GET, or the upgrade it was completing, takes those packets,
+// and at most PingTimeout. Closes caused by the client itself (it left, its
+// transport failed, it flooded or fell behind) do not linger.
 func (c *conn) close(reason string) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return
 	}
-	c.closed = true
+	c.closed, c.closeReason = true, reason
 	c.stopTimers()
 	socks := c.sockets
 	c.sockets = nil
 	ws := c.ws
+	linger := ws == nil && lingers(reason)
+	c.lingering = linger
+	if linger {
+		c.connTimer = time.AfterFunc(c.srv.opts.PingTimeout, c.endLinger)
+	}
 	c.signal()
 	c.mu.Unlock()
 
@@ -377,6 +398,31 @@ func (c *conn) close(reason string) {
 	}
 	c.srv.opts.Metrics.disconnected(reason)
 	c.srv.opts.Logger.Debug("connection closed", "sid", c.id, "reason", reason)
+	if !linger {
+		c.srv.dropConn(c)
+	}
+}
+
+// lingers reports whether a long-polling connection closed for reason
+// waits for the client to collect its last packets.
+func lingers(reason string) bool {
+	switch reason {
+	case ReasonTransportClose, ReasonTransportError, ReasonPingTimeout, ReasonParseError,
+		ReasonPayloadTooLarge, ReasonSlowClient, ReasonEventFlood:
+		return false
+	}
+	return true
+}
+
+// endLinger forgets a closed connection once its last packets are taken,
+// or when the client did not come back for them.
+func (c *conn) endLinger() {
+	c.mu.Lock()
+	c.lingering = false
+	if c.connTimer != nil {
+		c.connTimer.Stop()
+	}
+	c.mu.Unlock()
 	c.srv.dropConn(c)
 }
 

@@ -42,28 +42,42 @@ func (c *conn) poll(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	frames := c.takePending()
+	frames, last := c.takePending()
 	c.mu.Unlock()
+	if last {
+		c.endLinger()
+	}
 	writePayload(w, frames)
 }
 
-// takePending returns what a waiting poll must write; c.mu is held.
-func (c *conn) takePending() []frame {
+// takePending returns what a waiting poll must write, and whether it is the
+// closed connection's last response; c.mu is held.
+//
+// The close packet of a closed connection leaves alone, in the response
+// after the last packets: socket.io-client handles the packets of one
+// response in order but defers the Socket.IO packets to its next tick, so a
+// close packet beside them would end the connection before the client has
+// read them (a DISCONNECT would then be seen as a transport close).
+func (c *conn) takePending() (frames []frame, last bool) {
+	frames, c.pending = c.pending, nil
 	switch {
+	case len(frames) > 0:
+		return frames, false
 	case c.closed:
-		frames := append(c.pending, textFrame(eioClose, nil))
-		c.pending = nil
-		return frames
-	case c.ws != nil, c.upgrading && len(c.pending) == 0:
-		return []frame{textFrame(eioNoop, nil)}
+		return []frame{textFrame(eioClose, nil)}, true
 	}
-	frames := c.pending
-	c.pending = nil
-	return frames
+	return []frame{textFrame(eioNoop, nil)}, false
 }
 
 // post reads the client's packets. An oversized body closes the connection.
+// Packets posted to a connection the server has closed, while it waits for
+// the client to collect its last packets, are accepted and dropped: the
+// client learns of the close from its next GET.
 func (c *conn) post(w http.ResponseWriter, r *http.Request) {
+	if c.isLingering() {
+		c.postAfterClose(w, r)
+		return
+	}
 	if !c.beginPost() {
 		writeEIOError(w, http.StatusBadRequest, codeBadRequest, "Bad request")
 		c.close(ReasonTransportError)
@@ -102,6 +116,27 @@ func (c *conn) beginPost() bool {
 	}
 	c.posting = true
 	return true
+}
+
+// postAfterClose accepts and drops what a client posts to a closed
+// connection that waits for its next poll; a close packet from the client
+// ends the wait, since it will not poll again.
+func (c *conn) postAfterClose(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, c.srv.opts.MaxPayload))
+	frames, _ := decodePayload(body, c.srv.opts.SendQueue)
+	for _, f := range frames {
+		if f.typ == eioClose {
+			c.endLinger()
+		}
+	}
+	w.Header().Set("Content-Type", "text/html")
+	_, _ = w.Write([]byte("ok"))
+}
+
+func (c *conn) isLingering() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lingering
 }
 
 func (c *conn) endPost() {

@@ -230,11 +230,80 @@ func TestConnectTimeout(t *testing.T) {
 	idle, joined := openRaw(t, base), openRaw(t, base)
 	_, _ = joined.post("40")
 	time.Sleep(400 * time.Millisecond)
+	// the closed connection hands its close packet to the next poll, then is
+	// forgotten
+	if status, body := idle.get(); status != 200 || body != "1" {
+		t.Fatalf("poll after the connect timeout: %d %q, want the close packet", status, body)
+	}
 	if !idle.gone() {
 		t.Fatal("a connection that joined no namespace outlived the connect timeout")
 	}
 	if joined.gone() {
 		t.Fatal("a connected client was closed by the connect timeout")
+	}
+}
+
+// TestServerCloseReachesPollingClientBetweenPolls closes a long-polling
+// connection from the server while no poll waits: the client's next poll
+// still receives the DISCONNECT and the close packet, and only then is the
+// connection forgotten. Packets posted meanwhile are dropped.
+func TestServerCloseReachesPollingClientBetweenPolls(t *testing.T) {
+	_, base := startReference(t, gateway.Options{})
+	c := openRaw(t, base)
+	_, _ = c.post("40")
+	if status, body := c.get(); status != 200 || !strings.Contains(body, `40{"sid"`) {
+		t.Fatalf("connect reply: %d %q", status, body)
+	}
+	if status, _ := c.post(`42["disconnect-me"]`); status != 200 {
+		t.Fatalf("posting the event: %d", status)
+	}
+	time.Sleep(100 * time.Millisecond) // the handler runs; no poll waits
+	if status, _ := c.post(`42["message","late"]`); status != 200 {
+		t.Fatalf("a post to the closing connection: %d, want it accepted and dropped", status)
+	}
+	// the DISCONNECT, then the close packet alone (see takePending)
+	for _, want := range []string{"41", "1"} {
+		if status, body := c.get(); status != 200 || body != want {
+			t.Fatalf("poll after the server's close: %d %q, want %q", status, body, want)
+		}
+	}
+	if !c.gone() {
+		t.Fatal("the connection is still known after its last packets were taken")
+	}
+}
+
+// TestClosedPollingConnectionIsForgottenWithoutPoll checks that a closed
+// long-polling connection whose client never comes back is forgotten after
+// ping_timeout.
+func TestClosedPollingConnectionIsForgottenWithoutPoll(t *testing.T) {
+	srv, base := startReference(t, gateway.Options{PingTimeout: 200 * time.Millisecond})
+	c := openRaw(t, base)
+	_, _ = c.post("40")
+	_, _ = c.get()
+	_, _ = c.post(`42["disconnect-me"]`)
+	eventually(t, "forgotten", func() bool { return srv.ConnCount() == 0 })
+	if !c.gone() {
+		t.Fatal("the connection is still known")
+	}
+}
+
+// TestClientCloseEndsTheWaitOfAClosedConnection: a client that answers a
+// DISCONNECT with a close packet will not poll again, so the connection is
+// forgotten at once.
+func TestClientCloseEndsTheWaitOfAClosedConnection(t *testing.T) {
+	srv, base := startReference(t, gateway.Options{})
+	c := openRaw(t, base)
+	_, _ = c.post("40")
+	_, _ = c.get()
+	_, _ = c.post(`42["disconnect-me"]`)
+	if status, body := c.get(); status != 200 || body != "41" {
+		t.Fatalf("poll after the server's close: %d %q", status, body)
+	}
+	if status, _ := c.post("1"); status != 200 {
+		t.Fatalf("the client's close packet: %d", status)
+	}
+	if n := srv.ConnCount(); n != 0 {
+		t.Fatalf("%d connections after the client's close packet", n)
 	}
 }
 

@@ -35,6 +35,9 @@ func (referenceHandler) Event(_ context.Context, s *gateway.Socket, e *gateway.E
 		_ = s.EmitWithAck(func(args []any) {
 			_ = s.Emit("client-answered", args...)
 		}, "question", "q", []byte{4, 2})
+	case "disconnect-me":
+		// a disconnect the server decides, as a revocation is
+		s.Disconnect(true)
 	}
 }
 
@@ -137,5 +140,39 @@ func TestReconnectAfterTransportClose(t *testing.T) {
 	}, "reconnect")
 	if r["recovered"] != true {
 		t.Fatalf("reconnect: %v", r)
+	}
+}
+
+// TestServerDisconnectReachesOfficialClient disconnects a socket from the
+// server, as a revocation does, on every transport: the official client
+// sees the event emitted before and an "io server disconnect", whether its
+// long-polling connection had a poll waiting or not.
+func TestServerDisconnectReachesOfficialClient(t *testing.T) {
+	srv, url := startReference(t, gateway.Options{})
+	for _, transports := range []string{"websocket", "polling", "polling,websocket"} {
+		t.Run(transports, func(t *testing.T) {
+			for i := range 3 {
+				l := e2e.Start(t, "client.mjs", map[string]string{
+					"KW_URL": url, "KW_ORIGIN": testOrigin, "KW_TRANSPORTS": transports,
+					"KW_EXPECT": "100",
+				}, "listen")
+				id, _ := l.Next(t)["id"].(string)
+				// the first time at once, while the client may be between
+				// two polls or upgrading; then once it is settled
+				time.Sleep(time.Duration(i) * 100 * time.Millisecond)
+				s := srv.Of("/").Socket(id)
+				if s == nil {
+					t.Fatalf("no socket %q", id)
+				}
+				_ = s.Emit("revoked")
+				s.Disconnect(true)
+				r := l.Wait(t)
+				events, _ := r["events"].([]any)
+				if r["disconnect"] != "io server disconnect" || len(events) != 1 ||
+					events[0].(map[string]any)["event"] != "revoked" {
+					t.Fatalf("run %d: client saw %v, want the event then an io server disconnect", i, r)
+				}
+			}
+		})
 	}
 }

@@ -258,7 +258,7 @@ func (c *conn) attachWS(ms *melody.Session, fc *frameConn, first ...frame) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		_ = ms.CloseWithMsg(melody.FormatCloseMessage(melody.CloseNormalClosure, ReasonTransportClose))
+		c.attachClosedWS(ms, fc)
 		return
 	}
 	c.ws, c.fc = ms, fc
@@ -269,6 +269,27 @@ func (c *conn) attachWS(ms *melody.Session, fc *frameConn, first ...frame) {
 		c.startWriter()
 	}
 	c.signal()
+}
+
+// attachClosedWS completes an upgrade that raced with the connection's
+// close: a lingering connection's last packets and the close packet leave
+// on the new WebSocket, followed by a close frame giving the reason; c.mu is
+// held.
+func (c *conn) attachClosedWS(ms *melody.Session, fc *frameConn) {
+	if !c.lingering {
+		_ = ms.CloseWithMsg(melody.FormatCloseMessage(melody.CloseNormalClosure, ReasonTransportClose))
+		return
+	}
+	c.ws, c.fc = ms, fc
+	c.out = append(c.pending, textFrame(eioClose, nil))
+	c.pending = nil
+	c.wsClose = melody.FormatCloseMessage(closeCode(c.closeReason), c.closeReason)
+	c.startWriter()
+	c.lingering = false
+	if c.connTimer != nil {
+		c.connTimer.Stop()
+	}
+	go c.srv.dropConn(c)
 }
 
 func (c *conn) activeWS() *melody.Session {
