@@ -50,12 +50,14 @@ func TestTwoEdgesBehindAReverseProxy(t *testing.T) {
 	t.Run("a revocation closes the session's sockets on every edge", func(t *testing.T) {
 		victim := identitytest.NewUser(t, s.a, "sio-multi", identity.RoleMember)
 		var ls []*e2e.Process
+		// one socket over WebSocket on the first edge, one over long-polling
+		// on the second
+		transports := map[int]string{a: "websocket", b: "polling"}
 		for _, port := range []int{a, b} {
 			l := e2e.Start(t, "client.mjs", map[string]string{
 				"KW_URL": base(port), "KW_ORIGIN": testOrigin,
 				"KW_TOKEN": victim.Token, "KW_EXPECT": "100",
-				// over WebSocket: see the long-polling close race in docs/realtime.md
-				"KW_TRANSPORTS": "websocket",
+				"KW_TRANSPORTS": transports[port],
 			}, "listen")
 			l.Next(t)
 			ls = append(ls, l)

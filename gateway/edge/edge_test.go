@@ -125,37 +125,40 @@ func TestRelayToARoomOfTheSender(t *testing.T) {
 
 func TestRevocationKicksLiveSocketWithinOneSecond(t *testing.T) {
 	c := startChain(t, nil)
-	u := c.user(t, "rt-revoke")
-	env := c.env(u.Token)
-	env["KW_EXPECT"] = "100"
-	// over WebSocket: a long-polling client that is between two polls, or
-	// upgrading, when its connection closes can miss the DISCONNECT and see a
-	// transport error instead (docs/realtime.md, "Staying up")
-	env["KW_TRANSPORTS"] = "websocket"
-	l := e2e.Start(t, "client.mjs", env, "listen")
-	l.Next(t)
-	if n := c.srv.Of("/").SocketCount(); n != 1 {
-		t.Fatalf("%d sockets before the revocation", n)
-	}
-	start := time.Now()
-	if err := revocation.Publish(context.Background(), c.a.Redis, revocation.KindSession,
-		u.SessionID, "", time.Now().Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	for c.srv.Of("/").SocketCount() > 0 {
-		if time.Since(start) > time.Second {
-			t.Fatal("socket of the revoked session still open after 1s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	r := l.Wait(t)
-	if r["disconnect"] != "io server disconnect" {
-		t.Fatalf("client saw %v, want an io server disconnect", r)
-	}
-	// the revoked token no longer connects
-	again := e2e.Run(t, "client.mjs", c.env(u.Token), "connectOnly")
-	if again["connected"] != false {
-		t.Fatalf("revoked token connected again: %v", again)
+	// a long-polling client is mostly between two polls when its connection
+	// closes: the closed connection keeps its last packets for its next poll
+	for _, transports := range []string{"websocket", "polling", "polling,websocket"} {
+		t.Run(transports, func(t *testing.T) {
+			u := c.user(t, "rt-revoke-"+strings.ReplaceAll(transports, ",", "-"))
+			env := c.env(u.Token)
+			env["KW_EXPECT"] = "100"
+			env["KW_TRANSPORTS"] = transports
+			l := e2e.Start(t, "client.mjs", env, "listen")
+			l.Next(t)
+			if n := c.srv.Of("/").SocketCount(); n != 1 {
+				t.Fatalf("%d sockets before the revocation", n)
+			}
+			start := time.Now()
+			if err := revocation.Publish(context.Background(), c.a.Redis, revocation.KindSession,
+				u.SessionID, "", time.Now().Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			for c.srv.Of("/").SocketCount() > 0 {
+				if time.Since(start) > time.Second {
+					t.Fatal("socket of the revoked session still open after 1s")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			r := l.Wait(t)
+			if r["disconnect"] != "io server disconnect" {
+				t.Fatalf("client saw %v, want an io server disconnect", r)
+			}
+			// the revoked token no longer connects
+			again := e2e.Run(t, "client.mjs", c.env(u.Token), "connectOnly")
+			if again["connected"] != false {
+				t.Fatalf("revoked token connected again: %v", again)
+			}
+		})
 	}
 }
 
@@ -165,18 +168,20 @@ func TestTokenExpiryEndsTheSocket(t *testing.T) {
 		cfg.Now = func() time.Time { return time.Now().Add(ttl - 5*time.Second) }
 	})
 	ttl = c.a.Config.Tokens.AccessTTL
-	u := c.user(t, "rt-expiry")
-	env := c.env(u.Token)
-	env["KW_EXPECT"] = "100"
-	// over WebSocket: a long-polling client that is between two polls, or
-	// upgrading, when its connection closes can miss the DISCONNECT and see a
-	// transport error instead (docs/realtime.md, "Staying up")
-	env["KW_TRANSPORTS"] = "websocket"
-	r := e2e.Run(t, "client.mjs", env, "listen")
-	events, _ := r["events"].([]any)
-	if len(events) == 0 || events[len(events)-1].(map[string]any)["event"] != edge.EventExpired ||
-		r["disconnect"] != "transport close" {
-		t.Fatalf("expiry: %v; want %s then a transport close (the client reconnects)", r, edge.EventExpired)
+	for _, transports := range []string{"websocket", "polling"} {
+		t.Run(transports, func(t *testing.T) {
+			u := c.user(t, "rt-expiry-"+transports)
+			env := c.env(u.Token)
+			env["KW_EXPECT"] = "100"
+			env["KW_TRANSPORTS"] = transports
+			r := e2e.Run(t, "client.mjs", env, "listen")
+			events, _ := r["events"].([]any)
+			if len(events) == 0 || events[len(events)-1].(map[string]any)["event"] != edge.EventExpired ||
+				r["disconnect"] != "transport close" {
+				t.Fatalf("expiry: %v; want %s then a transport close (the client reconnects)",
+					r, edge.EventExpired)
+			}
+		})
 	}
 }
 
@@ -256,25 +261,26 @@ func TestCoreUnavailableRefusesSocket(t *testing.T) {
 
 func TestRevokedTokenKicksItsSockets(t *testing.T) {
 	c := startChain(t, nil)
-	u := c.user(t, "rt-jti")
-	env := c.env(u.Token)
-	env["KW_EXPECT"] = "100"
-	// over WebSocket: a long-polling client that is between two polls, or
-	// upgrading, when its connection closes can miss the DISCONNECT and see a
-	// transport error instead (docs/realtime.md, "Staying up")
-	env["KW_TRANSPORTS"] = "websocket"
-	l := e2e.Start(t, "client.mjs", env, "listen")
-	l.Next(t)
-	claims := tokenClaims(t, u.Token)
-	if err := revocation.Publish(context.Background(), c.a.Redis, revocation.KindJTI,
-		claims["jti"].(string), claims["iss"].(string), time.Now().Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	r := l.Wait(t)
-	events, _ := r["events"].([]any)
-	if r["disconnect"] != "io server disconnect" || len(events) == 0 ||
-		events[0].(map[string]any)["event"] != edge.EventRevoked {
-		t.Fatalf("after the token's revocation: %v", r)
+	for _, transports := range []string{"websocket", "polling"} {
+		t.Run(transports, func(t *testing.T) {
+			u := c.user(t, "rt-jti-"+transports)
+			env := c.env(u.Token)
+			env["KW_EXPECT"] = "100"
+			env["KW_TRANSPORTS"] = transports
+			l := e2e.Start(t, "client.mjs", env, "listen")
+			l.Next(t)
+			claims := tokenClaims(t, u.Token)
+			if err := revocation.Publish(context.Background(), c.a.Redis, revocation.KindJTI,
+				claims["jti"].(string), claims["iss"].(string), time.Now().Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			r := l.Wait(t)
+			events, _ := r["events"].([]any)
+			if r["disconnect"] != "io server disconnect" || len(events) == 0 ||
+				events[0].(map[string]any)["event"] != edge.EventRevoked {
+				t.Fatalf("after the token's revocation: %v", r)
+			}
+		})
 	}
 }
 
