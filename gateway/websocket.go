@@ -85,18 +85,10 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, c *conn)
 		return
 	}
 	// outcome receives errHijacked from Hijack, or the upgrade's error when
-	// it fails before.
+	// it fails before. The session's goroutine keeps hw, not outcome.
 	outcome := make(chan error, 1)
-	go func() {
-		hw := &hijackWriter{ResponseWriter: w, link: link, outcome: outcome}
-		err := s.mel.HandleRequest(hw, slim)
-		if err != nil && c != nil {
-			c.endProbe()
-		}
-		if !hw.hijacked {
-			outcome <- err
-		}
-	}()
+	hw := &hijackWriter{ResponseWriter: w, link: link, outcome: outcome}
+	go s.runWebSocket(hw, slim, c)
 	switch err := <-outcome; {
 	case errors.Is(err, errHijacked):
 	case errors.Is(err, melody.ErrClosed):
@@ -104,6 +96,17 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, c *conn)
 	case err != nil:
 		// the upgrader has answered the client already
 		s.opts.Logger.Debug("websocket upgrade refused", "error", err.Error())
+	}
+}
+
+// runWebSocket upgrades and serves one WebSocket until it closes.
+func (s *Server) runWebSocket(hw *hijackWriter, slim *http.Request, c *conn) {
+	err := s.mel.HandleRequest(hw, slim)
+	if err != nil && c != nil {
+		c.endProbe()
+	}
+	if !hw.hijacked {
+		hw.outcome <- err
 	}
 }
 
@@ -119,11 +122,20 @@ func slimRequest(r *http.Request, link *wsLink) *http.Request {
 	return slim.WithContext(context.WithValue(context.Background(), linkKey{}, link))
 }
 
+// forgetRequest drops what a slim request holds once the session runs:
+// melody keeps the request for the session's life, the gateway only its
+// context.
+func forgetRequest(r *http.Request) {
+	r.URL, r.Header = nil, nil
+	r.Host, r.RemoteAddr, r.RequestURI = "", "", ""
+}
+
 // onWSOpen starts a WebSocket-only connection or arms the probe's timeout.
 func (s *Server) onWSOpen(ms *melody.Session) {
 	l := linkOf(ms)
 	if l.probing {
-		l.r.Header, l.r = nil, nil // the connection has its handshake
+		forgetRequest(l.r) // the connection has its handshake
+		l.r = nil
 		l.timer = time.AfterFunc(s.opts.UpgradeTimeout, func() { l.abortProbe(ms) })
 		return
 	}
@@ -134,7 +146,7 @@ func (s *Server) onWSOpen(ms *melody.Session) {
 	}
 	// the handshake keeps its own copy of what it needs; melody reads the
 	// request no more
-	l.r.Header = nil
+	forgetRequest(l.r)
 	l.mu.Lock()
 	l.c, l.r = c, nil
 	l.mu.Unlock()

@@ -119,6 +119,7 @@ func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	// connection state and buffers go
 	w.ResponseWriter, w.hijacked = nil, true
 	w.outcome <- errHijacked
+	w.outcome = nil
 	return fc, brw, nil
 }
 

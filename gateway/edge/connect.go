@@ -2,7 +2,6 @@ package edge
 
 import (
 	"context"
-	"time"
 
 	"github.com/kernelwork/kernelwork/caddy-modules/tokencheck"
 	"github.com/kernelwork/kernelwork/core/caller"
@@ -24,7 +23,7 @@ func (h *Handler) Connect(ctx context.Context, s *gateway.Socket, auth map[strin
 		h.cfg.Metrics.Refused("auth")
 		return err
 	}
-	st := &state{id: id}
+	st := &state{id: id, expiry: expiry{s: s, index: -1}}
 	if err := h.admit(ctx, s, st, auth); err != nil {
 		return err
 	}
@@ -33,7 +32,7 @@ func (h *Handler) Connect(ctx context.Context, s *gateway.Socket, auth map[strin
 		s.Join(room)
 	}
 	h.track(s, keys(id))
-	h.armExpiry(s, st)
+	h.armExpiry(st)
 	return nil
 }
 
@@ -118,19 +117,18 @@ func (h *Handler) admit(ctx context.Context, s *gateway.Socket, st *state, auth 
 
 // armExpiry ends the socket when its token expires, unless the client sends
 // a fresh token (EventReauth) before.
-func (h *Handler) armExpiry(s *gateway.Socket, st *state) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.id.Expires.IsZero() {
+func (h *Handler) armExpiry(st *state) {
+	at := st.identity().Expires
+	if at.IsZero() {
 		return
 	}
-	if st.timer != nil {
-		st.timer.Stop()
-	}
-	st.timer = time.AfterFunc(st.id.Expires.Sub(h.cfg.Now()), func() {
-		_ = s.Emit(EventExpired)
-		s.CloseConnection(ReasonExpired)
-	})
+	h.expiries.arm(&st.expiry, at)
+}
+
+// expire ends a socket whose token expired.
+func (h *Handler) expire(s *gateway.Socket) {
+	_ = s.Emit(EventExpired)
+	s.CloseConnection(ReasonExpired)
 }
 
 // reauth replaces the socket's token with a fresh one of the same session.
@@ -162,7 +160,7 @@ func (h *Handler) reauth(ctx context.Context, s *gateway.Socket, e *gateway.Even
 	st.mu.Unlock()
 	h.untrack(s, keys(old))
 	h.track(s, keys(st.identity()))
-	h.armExpiry(s, st)
+	h.armExpiry(st)
 	_ = e.Ack(map[string]any{"ok": true, "expires_at": claims.ExpiresAt.Unix()})
 }
 

@@ -66,6 +66,9 @@ type Handler struct {
 	cfg   Config
 	relay map[string]bool
 
+	// expiries ends the sockets whose token expired.
+	expiries *expiries
+
 	mu sync.Mutex
 	// index finds the sockets of a session or of a token id.
 	index map[string]*smallset.Set[*gateway.Socket]
@@ -86,6 +89,7 @@ func New(cfg Config) (*Handler, error) {
 	for _, e := range cfg.RelayEvents {
 		h.relay[e] = true
 	}
+	h.expiries = newExpiries(cfg.Now, h.expire)
 	return h, nil
 }
 
@@ -186,10 +190,8 @@ func (h *Handler) Disconnect(s *gateway.Socket, reason string) {
 	if st == nil {
 		return
 	}
+	h.expiries.cancel(&st.expiry)
 	st.mu.Lock()
-	if st.timer != nil {
-		st.timer.Stop()
-	}
 	id, data := st.id, st.data
 	st.mu.Unlock()
 	h.untrack(s, keys(id))

@@ -31,9 +31,11 @@ func identityOf(c *tokencheck.Claims) Identity {
 
 // state is what the handler keeps with each socket.
 type state struct {
-	mu    sync.Mutex
-	id    Identity
-	timer *time.Timer
+	mu sync.Mutex
+	id Identity
+	// expiry is the socket's place in the handler's expiries, guarded by
+	// their lock.
+	expiry expiry
 	// data is what the core asked the edge to keep, sent back with each
 	// event and at disconnect.
 	data any
