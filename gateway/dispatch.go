@@ -96,7 +96,7 @@ func (c *conn) onConnect(p sioPacket) {
 }
 
 func (c *conn) onEvent(s *Socket, id int64, args []any) {
-	if !s.limiter.AllowN(c.srv.opts.Now(), 1) {
+	if !s.allowEvent(c.srv.opts.Now()) {
 		go c.close(ReasonEventFlood)
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 )
@@ -63,9 +64,10 @@ func (e *Event) Ack(args ...any) error {
 
 // Socket is one client's membership of one namespace.
 type Socket struct {
-	id      string
-	ns      *Namespace
-	c       *conn
+	id string
+	ns *Namespace
+	c  *conn
+	// limiter bounds the client's events; made at the first (allowEvent).
 	limiter *rate.Limiter
 
 	mu sync.Mutex
@@ -81,11 +83,19 @@ type Socket struct {
 }
 
 func newSocket(ns *Namespace, c *conn) *Socket {
-	o := c.srv.opts
-	return &Socket{
-		id: newID(), ns: ns, c: c,
-		limiter: rate.NewLimiter(rate.Limit(o.EventRate), o.EventBurst),
+	return &Socket{id: newID(), ns: ns, c: c}
+}
+
+// allowEvent applies the event rate limit to one event from the client.
+// The limiter is made at the first event, since most sockets of a busy
+// edge only listen; events of one connection are handled in turn, so it
+// needs no lock.
+func (s *Socket) allowEvent(now time.Time) bool {
+	if s.limiter == nil {
+		o := s.c.srv.opts
+		s.limiter = rate.NewLimiter(rate.Limit(o.EventRate), o.EventBurst)
 	}
+	return s.limiter.AllowN(now, 1)
 }
 
 // ID returns the socket's id, also the name of a room holding only it.

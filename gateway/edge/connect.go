@@ -57,7 +57,7 @@ func (h *Handler) authenticate(ctx context.Context, s *gateway.Socket, auth map[
 		}
 		return Identity{}, refusal("unauthorized", reason)
 	}
-	return identityOf(claims), nil
+	return h.identityOf(claims), nil
 }
 
 // credential returns the one access token the client presented.
@@ -156,7 +156,7 @@ func (h *Handler) reauth(ctx context.Context, s *gateway.Socket, e *gateway.Even
 		return
 	}
 	st.mu.Lock()
-	st.id = identityOf(claims)
+	st.id = h.identityOf(claims)
 	st.mu.Unlock()
 	h.untrack(s, keys(old))
 	h.track(s, keys(st.identity()))

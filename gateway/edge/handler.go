@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kernelwork/kernelwork/caddy-modules/tokencheck"
@@ -68,10 +69,12 @@ type Handler struct {
 
 	// expiries ends the sockets whose token expired.
 	expiries *expiries
+	// lastIssuer is the issuer of the last token verified (see issuer).
+	lastIssuer atomic.Pointer[string]
 
 	mu sync.Mutex
 	// index finds the sockets of a session or of a token id.
-	index map[string]*smallset.Set[*gateway.Socket]
+	index map[indexKey]*smallset.Set[*gateway.Socket]
 }
 
 // New returns a Handler, or an error when cfg lacks its verifier.
@@ -85,7 +88,10 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{cfg: cfg, relay: map[string]bool{}, index: map[string]*smallset.Set[*gateway.Socket]{}}
+	h := &Handler{
+		cfg: cfg, relay: map[string]bool{},
+		index: map[indexKey]*smallset.Set[*gateway.Socket]{},
+	}
 	for _, e := range cfg.RelayEvents {
 		h.relay[e] = true
 	}
@@ -119,7 +125,7 @@ func (h *Handler) KickToken(iss, jti string) int {
 	return n
 }
 
-func (h *Handler) kick(key string) int {
+func (h *Handler) kick(key indexKey) int {
 	h.mu.Lock()
 	socks := make([]*gateway.Socket, 0, h.index[key].Len())
 	for s := range h.index[key].All() {
@@ -144,19 +150,27 @@ func (h *Handler) OnRevocation(r tokencheck.Revocation) {
 	}
 }
 
-func sessionKey(sid string) string { return "session " + sid }
+// indexKey names a session (iss empty) or a token id of an issuer in the
+// handler's index. It holds the identity's own strings, so an entry costs
+// no string of its own.
+type indexKey struct {
+	iss, id string
+	token   bool
+}
 
-func tokenKey(iss, jti string) string { return "jti " + iss + " " + jti }
+func sessionKey(sid string) indexKey { return indexKey{id: sid} }
+
+func tokenKey(iss, jti string) indexKey { return indexKey{iss: iss, id: jti, token: true} }
 
 // keys are the index entries of a socket acting for id.
-func keys(id Identity) []string {
+func keys(id Identity) []indexKey {
 	if id.Auth != caller.AuthToken {
 		return nil
 	}
-	return []string{sessionKey(id.SessionID), tokenKey(id.Issuer, id.TokenID)}
+	return []indexKey{sessionKey(id.SessionID), tokenKey(id.Issuer, id.TokenID)}
 }
 
-func (h *Handler) track(s *gateway.Socket, keys []string) {
+func (h *Handler) track(s *gateway.Socket, keys []indexKey) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, k := range keys {
@@ -169,7 +183,7 @@ func (h *Handler) track(s *gateway.Socket, keys []string) {
 	}
 }
 
-func (h *Handler) untrack(s *gateway.Socket, keys []string) {
+func (h *Handler) untrack(s *gateway.Socket, keys []indexKey) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, k := range keys {

@@ -22,11 +22,21 @@ type Identity struct {
 	Expires   time.Time
 }
 
-func identityOf(c *tokencheck.Claims) Identity {
+func (h *Handler) identityOf(c *tokencheck.Claims) Identity {
 	return Identity{
 		Auth: caller.AuthToken, UserID: c.Subject, TenantID: c.TenantID,
-		SessionID: c.SessionID, Issuer: c.Issuer, TokenID: c.TokenID, Expires: c.ExpiresAt,
+		SessionID: c.SessionID, Issuer: h.issuer(c.Issuer), TokenID: c.TokenID, Expires: c.ExpiresAt,
 	}
+}
+
+// issuer returns iss, as the copy kept from an earlier token when it is
+// the same: an edge sees one issuer or a few, and every socket keeps it.
+func (h *Handler) issuer(iss string) string {
+	if last := h.lastIssuer.Load(); last != nil && *last == iss {
+		return *last
+	}
+	h.lastIssuer.Store(&iss)
+	return iss
 }
 
 // state is what the handler keeps with each socket.

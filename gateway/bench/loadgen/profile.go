@@ -18,9 +18,11 @@ type profiler struct {
 	dir  string
 }
 
-// heap saves heap.pb.gz and heap.txt (which ends with runtime.MemStats).
+// heap saves heap.pb.gz, of the live heap after a collection, heap.txt
+// (which ends with runtime.MemStats) and goroutines.txt; it runs after the
+// resident memory was read.
 func (p *profiler) heap(ctx context.Context) error {
-	if err := p.fetch(ctx, "heap", "heap.pb.gz", 30*time.Second); err != nil {
+	if err := p.fetch(ctx, "heap?gc=1", "heap.pb.gz", 30*time.Second); err != nil {
 		return err
 	}
 	if err := p.fetch(ctx, "heap?debug=1", "heap.txt", 30*time.Second); err != nil {
