@@ -50,3 +50,36 @@ func TestRootCaddyfileChecksTokens(t *testing.T) {
 		t.Fatalf("jwks: %d", status)
 	}
 }
+
+// TestRootCaddyfileLimitsEachUser runs the edge binary with the root
+// Caddyfile: an authenticated request is counted in the per-user zone
+// (api_user) as well as the site's zones, and a forged X-Kw-User on an
+// anonymous request is not counted there, since kw_auth removes it first.
+func TestRootCaddyfileLimitsEachUser(t *testing.T) {
+	a := coretest.NewApp(t, nil)
+	c := coretest.StartCore(t, a)
+	u := identitytest.NewUser(t, a, coretest.RandomSlug("rl"), identity.RoleMember)
+	e := coretest.StartEdge(t, c, nil)
+	policy := func(path string, hdr ...[2]string) (int, string) {
+		req, _ := http.NewRequest("GET", e.URL+path, nil)
+		for _, h := range hdr {
+			req.Header.Add(h[0], h[1])
+		}
+		resp, err := e.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = resp.Body.Close() }()
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return resp.StatusCode, resp.Header.Get("RateLimit-Policy")
+	}
+	status, got := policy("/api/v1/me", bearer(u.Token))
+	if status != 200 || !strings.Contains(got, `"api_user";q=1800;w=60`) ||
+		!strings.Contains(got, `"api_ip";`) || strings.Count(got, `"api_user"`) != 1 {
+		t.Fatalf("authenticated request: %d, RateLimit-Policy %q", status, got)
+	}
+	status, got = policy("/api/v1/auth/refresh", [2]string{"X-Kw-User", u.ID})
+	if status == 0 || strings.Contains(got, `"api_user"`) {
+		t.Fatalf("anonymous request with a forged X-Kw-User: %d, RateLimit-Policy %q", status, got)
+	}
+}

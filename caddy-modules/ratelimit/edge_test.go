@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -255,4 +256,54 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// TestZonesOfSeveralHandlersInOneResponse runs two kw_rate_limit handlers on
+// one route, as the root Caddyfile does (per IP for the site, per user after
+// authentication): the response carries the fields of both handlers' zones,
+// each once, and the 429 of the inner one names it as the tightest.
+func TestZonesOfSeveralHandlersInOneResponse(t *testing.T) {
+	base := startCaddy(t, "", `route {
+		kw_rate_limit {
+			zone site_ip {
+				rate 100 1m
+			}
+		}
+		kw_rate_limit {
+			zone per_user {
+				key {http.request.header.X-User}
+				rate 2 1m
+			}
+		}
+		respond "ok" 200
+	}`)
+	alice := map[string]string{"X-User": "alice"}
+	for i := range 3 {
+		resp, _ := get(t, base+"/", alice)
+		for _, f := range []string{"RateLimit-Policy", "RateLimit", "X-RateLimit-Remaining"} {
+			if n := len(resp.Header.Values(f)); n != 1 {
+				t.Fatalf("request %d: %s appears %d times", i, f, n)
+			}
+		}
+		policy := resp.Header.Get("RateLimit-Policy")
+		if policy != `"site_ip";q=100;w=60, "per_user";q=2;w=60` {
+			t.Fatalf("request %d: RateLimit-Policy %q", i, policy)
+		}
+		if state := resp.Header.Get("RateLimit"); !strings.HasPrefix(state, `"site_ip";r=`) ||
+			!strings.Contains(state, `, "per_user";r=`) {
+			t.Fatalf("request %d: RateLimit %q", i, state)
+		}
+		want := []string{"1", "0", "0"}[i]
+		if got := resp.Header.Get("X-RateLimit-Remaining"); got != want {
+			t.Fatalf("request %d: X-RateLimit-Remaining %q, want %q (the tightest zone)", i, got, want)
+		}
+		if status := []int{200, 200, 429}[i]; resp.StatusCode != status {
+			t.Fatalf("request %d: status %d, want %d", i, resp.StatusCode, status)
+		}
+	}
+	// without the user header only the site's zone counts
+	resp, _ := get(t, base+"/", nil)
+	if got := resp.Header.Get("RateLimit-Policy"); resp.StatusCode != 200 || got != `"site_ip";q=100;w=60` {
+		t.Fatalf("anonymous request: %d, RateLimit-Policy %q", resp.StatusCode, got)
+	}
 }

@@ -53,15 +53,40 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if len(hits) == 0 {
 		return next.ServeHTTP(w, r)
 	}
-	fields := h.fields(hits)
-	if worst := tightest(hits); worst.lc.Reached {
-		fields.apply(w.Header())
+	worst := tightest(hits)
+	if outer, ok := caddyhttp.GetVar(r.Context(), hitsVar).(*requestHits); ok {
+		// an outer kw_rate_limit writes the fields of every zone
+		outer.hits = append(outer.hits, hits...)
+		if worst.lc.Reached {
+			h.fields(outer.hits).apply(w.Header())
+			return writeLimited(w, worst, h.now())
+		}
+		return next.ServeHTTP(w, r)
+	}
+	if worst.lc.Reached {
+		h.fields(hits).apply(w.Header())
 		return writeLimited(w, worst, h.now())
 	}
-	return next.ServeHTTP(&headerWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{
+	hw := &headerWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{
 		ResponseWriter: w,
-	}, fields: fields}, r)
+	}, h: h, rh: requestHits{hits: hits}}
+	caddyhttp.SetVar(r.Context(), hitsVar, &hw.rh)
+	return next.ServeHTTP(hw, r)
 }
+
+// requestHits gathers the verdicts of every kw_rate_limit a request passes
+// through (one for the whole site and one after authentication, say), so
+// that the response carries the fields of all their zones once: the
+// outermost handler's headerWriter writes them, and an inner handler that
+// refuses the request writes them with its 429. It lives in the outermost
+// handler's headerWriter and is found through a Caddy request variable.
+type requestHits struct {
+	hits []hit
+}
+
+// hitsVar is the Caddy request variable that holds a request's
+// *requestHits.
+const hitsVar = "kw_rate_limit.hits"
 
 // count counts one request of key in zone z: from a quota lease when the
 // zone leases, else in the store.
@@ -176,19 +201,21 @@ func (f fieldSet) apply(h http.Header) {
 	}
 }
 
-// headerWriter sets the rate-limit fields when the response header is
-// written, after the upstream's own, so they are never duplicated.
+// headerWriter sets the rate-limit fields of every zone that counted the
+// request when the response header is written, after the upstream's own, so
+// they are never duplicated.
 type headerWriter struct {
 	*caddyhttp.ResponseWriterWrapper
-	fields fieldSet
-	done   bool
+	h    *Handler
+	rh   requestHits
+	done bool
 }
 
 // WriteHeader sets the fields, then writes the header.
 func (hw *headerWriter) WriteHeader(status int) {
 	if !hw.done {
 		hw.done = true
-		hw.fields.apply(hw.Header())
+		hw.h.fields(hw.rh.hits).apply(hw.Header())
 	}
 	hw.ResponseWriterWrapper.WriteHeader(status)
 }

@@ -8,7 +8,9 @@
 // counts it, so one request can be limited per IP and per user at once. When
 // any zone is over its rate the request is answered with 429, a Retry-After,
 // the IETF RateLimit-Policy and RateLimit fields, the common X-RateLimit-*
-// fields and an RFC 9457 problem body.
+// fields and an RFC 9457 problem body. A request that passes several
+// kw_rate_limit handlers (one for the site, one after authentication) gets one
+// set of these fields, naming every zone that counted it.
 //
 // # Algorithm
 //
