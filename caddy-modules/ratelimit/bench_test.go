@@ -17,7 +17,7 @@ import (
 const (
 	benchRequests = 20_000
 	benchClients  = 16
-	benchRounds   = 3
+	benchRounds   = 5
 )
 
 // BenchmarkLimiterOverhead measures, in one run, requests per second through

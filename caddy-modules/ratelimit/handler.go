@@ -31,7 +31,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if repl == nil {
 		repl = caddy.NewReplacer()
 	}
-	var hits []hit
+	var local [inlineHits]hit
+	hits := local[:0]
 	for _, z := range h.Zones {
 		key := ""
 		if z.covers(r) {
@@ -67,9 +68,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		h.fields(hits).apply(w.Header())
 		return writeLimited(w, worst, h.now())
 	}
-	hw := &headerWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{
+	hw := &headerWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{
 		ResponseWriter: w,
-	}, h: h, rh: requestHits{hits: hits}}
+	}, h: h}
+	hw.rh.hits = append(hw.inline[:0], hits...)
 	caddyhttp.SetVar(r.Context(), hitsVar, &hw.rh)
 	return next.ServeHTTP(hw, r)
 }
@@ -157,28 +159,42 @@ type fieldSet struct {
 
 // fields renders the IETF RateLimit-Policy and RateLimit fields for every
 // zone that counted the request, and the X-RateLimit-* fields of the
-// tightest.
+// tightest. The values computed per request share one allocation.
 func (h *Handler) fields(hits []hit) fieldSet {
 	now := h.now()
-	pol := make([]string, 0, len(hits))
-	st := make([]byte, 0, 48*len(hits))
+	t := tightest(hits)
+	buf := make([]byte, 0, 48*len(hits)+24)
 	for i, x := range hits {
 		if i > 0 {
-			st = append(st, ", "...)
+			buf = append(buf, ", "...)
 		}
-		pol = append(pol, x.zone.policy)
-		st = append(append(st, x.zone.quoted...), ";r="...)
-		st = append(strconv.AppendInt(st, x.lc.Remaining, 10), ";t="...)
-		st = strconv.AppendInt(st, retryAfter(x.lc, now), 10)
+		buf = append(append(buf, x.zone.quoted...), ";r="...)
+		buf = append(strconv.AppendInt(buf, x.lc.Remaining, 10), ";t="...)
+		buf = strconv.AppendInt(buf, retryAfter(x.lc, now), 10)
 	}
-	t := tightest(hits)
-	return fieldSet{
-		policy:    strings.Join(pol, ", "),
-		state:     string(st),
-		limit:     strconv.FormatInt(t.lc.Limit, 10),
-		remaining: strconv.FormatInt(max(t.lc.Remaining, 0), 10),
-		resetUnix: strconv.FormatInt(t.lc.Reset, 10),
+	stateEnd := len(buf)
+	buf = strconv.AppendInt(buf, max(t.lc.Remaining, 0), 10)
+	remainingEnd := len(buf)
+	buf = strconv.AppendInt(buf, t.lc.Reset, 10)
+	all := string(buf)
+	f := fieldSet{
+		policy:    hits[0].zone.policy,
+		state:     all[:stateEnd],
+		limit:     t.zone.limit,
+		remaining: all[stateEnd:remainingEnd],
+		resetUnix: all[remainingEnd:],
 	}
+	if t.lc.Limit != t.zone.Events {
+		f.limit = strconv.FormatInt(t.lc.Limit, 10)
+	}
+	if len(hits) > 1 {
+		pol := make([]string, len(hits))
+		for i, x := range hits {
+			pol[i] = x.zone.policy
+		}
+		f.policy = strings.Join(pol, ", ")
+	}
+	return f
 }
 
 // fieldNames are the names of a fieldSet's fields, in the canonical form
@@ -205,11 +221,16 @@ func (f fieldSet) apply(h http.Header) {
 // request when the response header is written, after the upstream's own, so
 // they are never duplicated.
 type headerWriter struct {
-	*caddyhttp.ResponseWriterWrapper
-	h    *Handler
-	rh   requestHits
-	done bool
+	caddyhttp.ResponseWriterWrapper
+	h      *Handler
+	rh     requestHits
+	inline [inlineHits]hit // rh.hits's first array
+	done   bool
 }
+
+// inlineHits is how many zones' verdicts a request keeps without an
+// allocation of their own.
+const inlineHits = 4
 
 // WriteHeader sets the fields, then writes the header.
 func (hw *headerWriter) WriteHeader(status int) {

@@ -103,8 +103,9 @@ type Zone struct {
 	patterns  []string
 	leaseSize int64
 
-	// rendered once: the zone's quoted name and its RateLimit-Policy item
-	quoted, policy string
+	// rendered once: the zone's quoted name, its RateLimit-Policy item and
+	// its limit (X-RateLimit-Limit)
+	quoted, policy, limit string
 	// the zone's kw_rate_limit_requests_total counters
 	allowed, limited prometheus.Counter
 }
@@ -134,6 +135,7 @@ func (z *Zone) provision() error {
 	z.quoted = strconv.Quote(z.Name)
 	z.policy = fmt.Sprintf("%s;q=%d;w=%d", z.quoted, z.Events,
 		int64(time.Duration(z.Window)/time.Second))
+	z.limit = strconv.FormatInt(z.Events, 10)
 	z.leaseSize = z.Lease
 	if z.Lease == LeaseAuto {
 		z.leaseSize = autoLease(z.Events)
@@ -190,28 +192,38 @@ func (z *Zone) covers(r *http.Request) bool {
 	return false
 }
 
-// key returns the counter key of r in this zone, or "" when r is not keyed.
+// key returns the counter key of r in this zone, or "" when r is not keyed:
+// the zone's name and the first 128 bits of the SHA-256 of the key's value
+// (an IP address grouped per the zone's prefixes), so that no client value
+// reaches the store as it is.
 func (z *Zone) key(repl *caddy.Replacer) string {
 	v := strings.TrimSpace(repl.ReplaceAll(z.Key, ""))
 	if v == "" {
 		return ""
 	}
-	v = z.groupIP(v)
-	sum := sha256.Sum256([]byte(v))
-	return z.Name + ":" + base64.RawURLEncoding.EncodeToString(sum[:16])
+	var buf [64]byte
+	sum := sha256.Sum256(z.appendGroupIP(buf[:0], v))
+	out := make([]byte, 0, len(z.Name)+1+base64.RawURLEncoding.EncodedLen(16))
+	out = append(append(out, z.Name...), ':')
+	return string(base64.RawURLEncoding.AppendEncode(out, sum[:16]))
 }
 
 // groupIP maps an IP address to its network per the zone's prefixes; any
 // other value is returned unchanged.
 func (z *Zone) groupIP(v string) string {
+	return string(z.appendGroupIP(nil, v))
+}
+
+// appendGroupIP appends groupIP(v) to dst.
+func (z *Zone) appendGroupIP(dst []byte, v string) []byte {
 	addr, err := netip.ParseAddr(v)
 	if err != nil {
-		return v
+		return append(dst, v...)
 	}
 	addr = addr.WithZone("").Unmap()
 	bits := z.IPv6Prefix
 	if addr.Is4() {
 		bits = z.IPv4Prefix
 	}
-	return netip.PrefixFrom(addr, bits).Masked().String()
+	return netip.PrefixFrom(addr, bits).Masked().AppendTo(dst)
 }
