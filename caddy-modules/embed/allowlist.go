@@ -63,6 +63,9 @@ type allowlists struct {
 
 	mu      sync.Mutex
 	entries map[string]cached
+	// gen counts the announcements applied: a fetch that began before one
+	// may carry the list from before the change, and is not cached
+	gen uint64
 }
 
 func newAllowlists(o allowlistOptions) (*allowlists, error) {
@@ -111,8 +114,10 @@ func (a *allowlists) cachedEntry(id string) (*allowlist, bool) {
 	return c.al, true
 }
 
-// fetch asks the core for the allowlist of id and caches the answer.
+// fetch asks the core for the allowlist of id and caches the answer, unless
+// an announcement arrived meanwhile.
 func (a *allowlists) fetch(ctx context.Context, id string) (*allowlist, error) {
+	gen := a.generation()
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
@@ -129,7 +134,7 @@ func (a *allowlists) fetch(ctx context.Context, id string) (*allowlist, error) {
 	switch resp.StatusCode {
 	case http.StatusOK:
 	case http.StatusNotFound:
-		a.store(id, nil)
+		a.store(id, nil, gen)
 		return nil, errNoEmbed
 	default:
 		a.opts.log.Warn("fetching embed allowlist", zap.String("embed_id", id),
@@ -141,7 +146,7 @@ func (a *allowlists) fetch(ctx context.Context, id string) (*allowlist, error) {
 		a.opts.log.Warn("reading embed allowlist", zap.String("embed_id", id), zap.Error(err))
 		return nil, errUnavailable
 	}
-	a.store(id, al)
+	a.store(id, al, gen)
 	return al, nil
 }
 
@@ -158,10 +163,22 @@ func decodeAllowlist(r io.Reader) (*allowlist, error) {
 	return &al, nil
 }
 
-// store caches al under id, making room when the cache is full.
-func (a *allowlists) store(id string, al *allowlist) {
+// generation returns the number of announcements applied so far.
+func (a *allowlists) generation() uint64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	return a.gen
+}
+
+// store caches al under id, making room when the cache is full, if no
+// announcement was applied since generation gen: the list may be older than
+// the change announced.
+func (a *allowlists) store(id string, al *allowlist, gen uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.gen != gen {
+		return
+	}
 	if len(a.entries) >= a.opts.max {
 		for k := range a.entries { // drop an arbitrary entry: each is only a cache
 			delete(a.entries, k)
@@ -175,6 +192,7 @@ func (a *allowlists) store(id string, al *allowlist) {
 func (a *allowlists) forget(id string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.gen++
 	if id == "" {
 		clear(a.entries)
 		return

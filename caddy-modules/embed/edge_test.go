@@ -184,22 +184,34 @@ func TestAllowlistChangeReachesEdge(t *testing.T) {
 	s := startStack(t)
 	id := s.createEmbed(t, "https://example.com", "https://other.example")
 	tok := s.token(t, id, "https://example.com") // caches the list at the edge
+	page := func() string {
+		resp, _ := send(t, "GET", s.edge+"/embed/"+id, nil)
+		return resp.Header.Get("Content-Security-Policy")
+	}
+	if got := page(); got != "frame-ancestors https://example.com https://other.example" {
+		t.Fatalf("before the change: CSP %q", got)
+	}
 	resp, body := s.core.Do(t, "PATCH", "/api/v1/embeds/"+id, s.admin,
 		map[string]any{"origins": []string{"https://other.example"}})
 	if resp.StatusCode != 200 {
 		t.Fatalf("update: %d %s", resp.StatusCode, body)
 	}
+	// the page's CSP and the CORS preflight are the edge's own answers (the
+	// core is not asked), so they show the edge's list; its cache_ttl (1m)
+	// is far longer than the wait, so only the announcement can change it
 	deadline := time.Now().Add(5 * time.Second)
-	for {
-		resp, _ := send(t, "POST", s.edge+"/api/v1/embeds/"+id+"/token",
-			http.Header{"Origin": {"https://example.com"}})
-		if resp.StatusCode == 403 {
-			break
-		}
+	for page() != "frame-ancestors https://other.example" {
 		if time.Now().After(deadline) {
-			t.Fatalf("edge still answers %d for a removed origin after 5s", resp.StatusCode)
+			t.Fatalf("the edge still sends CSP %q 5s after the change", page())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	resp, _ = send(t, "OPTIONS", s.edge+"/api/v1/embeds/"+id+"/token", http.Header{
+		"Origin": {"https://example.com"}, "Access-Control-Request-Method": {"POST"},
+	})
+	if resp.StatusCode != 403 || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("preflight from a removed origin: %d, ACAO %q", resp.StatusCode,
+			resp.Header.Get("Access-Control-Allow-Origin"))
 	}
 	resp, _ = send(t, "GET", s.edge+"/api/v1/embeds/"+id+"/session",
 		http.Header{"Origin": {"https://example.com"}, "Authorization": {"Bearer " + tok}})
