@@ -23,7 +23,8 @@ func TestRootCaddyfileGuardsTheEmbedAPI(t *testing.T) {
 	s.admin, s.ws, s.conv = newTenant(t, c)
 	id := s.createEmbed(t, "https://example.com", "https://other.example")
 	client := e.Client()
-	do := func(method, path, origin, token string) (*http.Response, string) {
+	// do returns the status, header fields and body of one request
+	do := func(method, path, origin, token string) (int, http.Header, string) {
 		t.Helper()
 		req, _ := http.NewRequest(method, e.URL+"/api/v1/embeds/"+id+path, nil)
 		if origin != "" {
@@ -41,24 +42,23 @@ func TestRootCaddyfileGuardsTheEmbedAPI(t *testing.T) {
 		}
 		defer func() { _ = resp.Body.Close() }()
 		b, _ := io.ReadAll(resp.Body)
-		return resp, string(b)
+		return resp.StatusCode, resp.Header, string(b)
 	}
 
-	resp, _ := do(http.MethodOptions, "/token", "https://evil-example.com", "")
-	if resp.StatusCode != 403 || resp.Header.Get("Access-Control-Allow-Origin") != "" {
-		t.Fatalf("preflight from an unlisted origin: %d, ACAO %q", resp.StatusCode,
-			resp.Header.Get("Access-Control-Allow-Origin"))
+	status, hdr, _ := do(http.MethodOptions, "/token", "https://evil-example.com", "")
+	if status != 403 || hdr.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("preflight from an unlisted origin: %d, ACAO %q", status,
+			hdr.Get("Access-Control-Allow-Origin"))
 	}
-	if resp, body := do(http.MethodPost, "/token", "https://evil-example.com", ""); resp.StatusCode != 403 ||
+	if status, _, body := do(http.MethodPost, "/token", "https://evil-example.com", ""); status != 403 ||
 		!strings.Contains(body, "origin-not-allowed") {
-		t.Fatalf("token for an unlisted origin: %d %s", resp.StatusCode, body)
+		t.Fatalf("token for an unlisted origin: %d %s", status, body)
 	}
-	resp, body := do(http.MethodPost, "/token", "https://example.com", "")
-	if resp.StatusCode != 201 || resp.Header.Get("Access-Control-Allow-Origin") != "https://example.com" ||
-		resp.Header.Get("Access-Control-Allow-Credentials") != "" {
-		t.Fatalf("token for a listed origin: %d, ACAO %q, ACAC %q: %s", resp.StatusCode,
-			resp.Header.Get("Access-Control-Allow-Origin"),
-			resp.Header.Get("Access-Control-Allow-Credentials"), body)
+	status, hdr, body := do(http.MethodPost, "/token", "https://example.com", "")
+	if status != 201 || hdr.Get("Access-Control-Allow-Origin") != "https://example.com" ||
+		hdr.Get("Access-Control-Allow-Credentials") != "" {
+		t.Fatalf("token for a listed origin: %d, ACAO %q, ACAC %q: %s", status,
+			hdr.Get("Access-Control-Allow-Origin"), hdr.Get("Access-Control-Allow-Credentials"), body)
 	}
 	var tok struct{ Token string }
 	if err := json.Unmarshal([]byte(body), &tok); err != nil || tok.Token == "" {
@@ -69,16 +69,16 @@ func TestRootCaddyfileGuardsTheEmbedAPI(t *testing.T) {
 		if path == "/call" {
 			method = http.MethodPost
 		}
-		if resp, body := do(method, path, "https://other.example", tok.Token); resp.StatusCode != 403 ||
+		if status, _, body := do(method, path, "https://other.example", tok.Token); status != 403 ||
 			!strings.Contains(body, "origin-mismatch") {
-			t.Fatalf("%s with another listed origin: %d %s", path, resp.StatusCode, body)
+			t.Fatalf("%s with another listed origin: %d %s", path, status, body)
 		}
-		if resp, body := do(method, path, "", tok.Token); resp.StatusCode != 403 {
-			t.Fatalf("%s without an origin: %d %s", path, resp.StatusCode, body)
+		if status, _, body := do(method, path, "", tok.Token); status != 403 {
+			t.Fatalf("%s without an origin: %d %s", path, status, body)
 		}
 	}
-	if resp, body := do(http.MethodGet, "/session", "https://example.com", tok.Token); resp.StatusCode != 200 ||
+	if status, _, body := do(http.MethodGet, "/session", "https://example.com", tok.Token); status != 200 ||
 		!strings.Contains(body, s.conv) {
-		t.Fatalf("session with the token's own origin: %d %s", resp.StatusCode, body)
+		t.Fatalf("session with the token's own origin: %d %s", status, body)
 	}
 }
