@@ -22,6 +22,7 @@ const (
 	ReasonConnectTimeout   = "connect timeout"
 	ReasonSlowClient       = "slow client"
 	ReasonEventFlood       = "event flood"
+	ReasonEventQueueFull   = "event queue full"
 	ReasonPayloadTooLarge  = "payload too large"
 	ReasonServerShutdown   = "server shutting down"
 	ReasonClientDisconnect = "client namespace disconnect"
@@ -99,9 +100,11 @@ type conn struct {
 	mu        sync.Mutex
 	transport string
 	// inbox holds the handlers waiting to run in arrival order; a worker
-	// goroutine runs only while it is not empty.
-	inbox   []func()
-	working bool
+	// goroutine runs only while it is not empty. queuedConnects counts the
+	// CONNECT and DISCONNECT packets in it; each socket counts its events.
+	inbox          []inboxItem
+	queuedConnects int
+	working        bool
 	// ws and fc are the WebSocket transport, once attached. out holds the
 	// frames waiting for the writer, which runs only while it is not empty;
 	// wsClose is the close frame the writer sends after them.
@@ -161,22 +164,53 @@ func (c *conn) start() {
 	c.connTimer = time.AfterFunc(o.ConnectTimeout, func() { c.close(ReasonConnectTimeout) })
 }
 
-// enqueue runs fn after the handlers already waiting, on a worker goroutine
-// that lives while handlers wait. A full inbox means a flooding client.
-func (c *conn) enqueue(fn func()) {
+// maxQueuedConnects bounds the CONNECT and DISCONNECT packets waiting in one
+// connection's inbox: a client sends one of each per namespace it uses.
+const maxQueuedConnects = 16
+
+// inboxItem is a handler waiting in a connection's inbox, with the socket
+// whose event it handles (nil for other packets) and whether it is a
+// CONNECT or DISCONNECT.
+type inboxItem struct {
+	run     func()
+	event   *Socket
+	connect bool
+}
+
+// enqueue runs it after the handlers already waiting, on a worker goroutine
+// that lives while handlers wait. A socket's events are bounded by
+// EventQueue (the handler is too slow for the client's rate), CONNECT and
+// DISCONNECT packets by maxQueuedConnects (a flooding client); awaited
+// acknowledgements are bounded by the server, which asked for them.
+func (c *conn) enqueue(it inboxItem) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return
 	}
-	if len(c.inbox) >= c.srv.opts.EventBurst+4 {
+	switch {
+	case it.event != nil && it.event.queued >= c.srv.opts.EventQueue:
+		go c.close(ReasonEventQueueFull)
+		return
+	case it.connect && c.queuedConnects >= maxQueuedConnects:
 		go c.close(ReasonEventFlood)
 		return
 	}
-	c.inbox = append(c.inbox, fn)
+	c.count(it, 1)
+	c.inbox = append(c.inbox, it)
 	if !c.working {
 		c.working = true
 		go c.work()
+	}
+}
+
+// count adds n to the counters of it's kind; c.mu is held.
+func (c *conn) count(it inboxItem, n int) {
+	if it.event != nil {
+		it.event.queued += n
+	}
+	if it.connect {
+		c.queuedConnects += n
 	}
 }
 
@@ -184,15 +218,19 @@ func (c *conn) work() {
 	for {
 		c.mu.Lock()
 		if c.closed || len(c.inbox) == 0 {
+			for _, it := range c.inbox {
+				c.count(it, -1)
+			}
 			c.working, c.inbox = false, nil
 			c.mu.Unlock()
 			return
 		}
-		fn := c.inbox[0]
-		c.inbox[0] = nil
+		it := c.inbox[0]
+		c.inbox[0] = inboxItem{}
 		c.inbox = c.inbox[1:]
+		c.count(it, -1)
 		c.mu.Unlock()
-		fn()
+		it.run()
 	}
 }
 
@@ -453,6 +491,8 @@ func closeCode(reason string) int {
 		return melody.CloseMessageTooBig
 	case ReasonEventFlood, ReasonSlowClient:
 		return melody.ClosePolicyViolation
+	case ReasonEventQueueFull:
+		return melody.CloseTryAgainLater
 	}
 	return melody.CloseNormalClosure
 }
@@ -490,6 +530,13 @@ func (c *conn) addSocket(s *Socket) bool {
 		c.connTimer = nil
 	}
 	return true
+}
+
+// reason returns why the connection closed, or "" while it is open.
+func (c *conn) reason() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closeReason
 }
 
 func (c *conn) removeSocket(s *Socket) {

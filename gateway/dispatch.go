@@ -39,32 +39,90 @@ func (c *conn) onAttachment(b []byte) error {
 }
 
 // dispatch hands a complete packet to the connection's worker, which
-// decodes its payload and runs the handlers in arrival order. Decoding there
-// keeps the stack of the long-lived reading goroutine small.
+// validates and decodes its payload and runs the handlers in arrival order.
+// Decoding there keeps the stack of the long-lived reading goroutine small.
+//
+// What depends on the client alone is decided on arrival: an event of a
+// joined socket over its rate limit ends the connection at once, however
+// far behind the handler is, and an acknowledgement the server does not
+// await is dropped. The rest waits in the inbox (see enqueue).
 func (c *conn) dispatch(p sioPacket, att [][]byte) error {
-	c.enqueue(func() {
-		if err := c.deliver(p, att); err != nil {
-			c.closeMalformed(err)
-		}
-	})
+	switch p.typ {
+	case sioEvent, sioBinaryEvent:
+		c.dispatchEvent(p, att)
+	case sioAck, sioBinaryAck:
+		c.dispatchAck(p, att)
+	default:
+		c.enqueue(inboxItem{connect: true, run: func() { c.run(p, att, nil) }})
+	}
 	return nil
 }
 
-// deliver validates a packet and routes it to its namespace and socket.
-func (c *conn) deliver(p sioPacket, att [][]byte) error {
+// dispatchEvent rate-limits an event of a joined socket and queues it. An
+// event for a namespace not joined yet (its CONNECT may be waiting in the
+// inbox) counts with the CONNECT packets and is limited when it runs.
+func (c *conn) dispatchEvent(p sioPacket, att [][]byte) {
+	s := c.socket(p.nsp)
+	if s == nil {
+		c.enqueue(inboxItem{connect: true, run: func() { c.run(p, att, nil) }})
+		return
+	}
+	if !s.allowEvent(c.srv.opts.Now()) {
+		c.close(ReasonEventFlood)
+		return
+	}
+	c.enqueue(inboxItem{event: s, run: func() { c.run(p, att, s) }})
+}
+
+// dispatchAck queues the acknowledgement the server awaits, taken from its
+// socket at once so that a repeated one is dropped.
+func (c *conn) dispatchAck(p sioPacket, att [][]byte) {
+	s := c.socket(p.nsp)
+	if s == nil {
+		return
+	}
+	fn := s.takeAck(p.id)
+	if fn == nil {
+		return
+	}
+	c.enqueue(inboxItem{run: func() {
+		args, err := c.decode(p, att)
+		if err != nil {
+			c.closeMalformed(err)
+			return
+		}
+		fn(args)
+	}})
+}
+
+// run delivers a packet on the worker; limited is the socket whose rate
+// limit the event passed on arrival, nil when it is still to apply.
+func (c *conn) run(p sioPacket, att [][]byte, limited *Socket) {
+	if err := c.deliver(p, att, limited); err != nil {
+		c.closeMalformed(err)
+	}
+}
+
+// decode validates a packet and decodes its arguments.
+func (c *conn) decode(p sioPacket, att [][]byte) ([]any, error) {
 	if err := p.validate(); err != nil {
+		return nil, err
+	}
+	if p.typ == sioConnect || p.typ == sioDisconnect {
+		return nil, nil
+	}
+	return decodeArgs(p.data, att)
+}
+
+// deliver validates a packet and routes it to its namespace and socket.
+func (c *conn) deliver(p sioPacket, att [][]byte, limited *Socket) error {
+	args, err := c.decode(p, att)
+	if err != nil {
 		return err
 	}
 	if p.typ == sioConnect {
 		c.onConnect(p)
 		return nil
-	}
-	var args []any
-	if p.typ != sioDisconnect {
-		var err error
-		if args, err = decodeArgs(p.data, att); err != nil {
-			return err
-		}
 	}
 	s := c.socket(p.nsp)
 	if s == nil {
@@ -75,9 +133,7 @@ func (c *conn) deliver(p sioPacket, att [][]byte) error {
 	case sioDisconnect:
 		s.onClose(ReasonClientDisconnect)
 	case sioEvent, sioBinaryEvent:
-		c.onEvent(s, p.id, args)
-	case sioAck, sioBinaryAck:
-		s.onAck(p.id, args)
+		c.onEvent(s, s == limited, p.id, args)
 	}
 	return nil
 }
@@ -95,9 +151,11 @@ func (c *conn) onConnect(p sioPacket) {
 	ns.connect(c, auth)
 }
 
-func (c *conn) onEvent(s *Socket, id int64, args []any) {
-	if !s.allowEvent(c.srv.opts.Now()) {
-		go c.close(ReasonEventFlood)
+// onEvent hands an event to the socket's handler; allowed tells that it
+// passed the rate limit already.
+func (c *conn) onEvent(s *Socket, allowed bool, id int64, args []any) {
+	if !allowed && !s.allowEvent(c.srv.opts.Now()) {
+		c.close(ReasonEventFlood)
 		return
 	}
 	name, _ := args[0].(string)

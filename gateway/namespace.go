@@ -41,13 +41,14 @@ func (n *Namespace) connect(c *conn, auth map[string]any) {
 		c.send(connectErrorFrame(n.name, asConnectError(err)))
 		return
 	}
-	if !c.addSocket(s) {
+	if !s.accept() {
 		return
 	}
-	n.mu.Lock()
-	n.sockets[s.id] = s
-	n.mu.Unlock()
-	n.srv.opts.Metrics.socketOpened()
+	if !c.addSocket(s) {
+		// the connection closed while the handler decided
+		s.onClose(c.reason())
+		return
+	}
 	c.send(s.connectReply())
 	s.markConnected()
 }
@@ -58,6 +59,14 @@ func asConnectError(err error) *ConnectError {
 		return ce
 	}
 	return &ConnectError{Message: "Not authorized"}
+}
+
+// add registers a connected socket.
+func (n *Namespace) add(s *Socket) {
+	n.mu.Lock()
+	n.sockets[s.id] = s
+	n.mu.Unlock()
+	n.srv.opts.Metrics.socketOpened()
 }
 
 func (n *Namespace) remove(s *Socket) {

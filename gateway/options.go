@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -37,9 +38,19 @@ type Options struct {
 	WriteTimeout time.Duration
 	// EventRate is the sustained number of events per second one socket may
 	// send; EventBurst is how many it may send at once. A socket over the
-	// limit is disconnected. Defaults: 20 and 50.
+	// limit is disconnected as an event flood. Defaults: 20 and 50.
 	EventRate  float64
 	EventBurst int
+	// EventQueue bounds the events of one socket that passed the rate limit
+	// and wait for the handler, which runs one event of a connection at a
+	// time. A socket within its rate fills it only while the handler is
+	// slower than EventRate: the default holds a burst plus five seconds of
+	// events, so a socket is not cut while one handler call takes up to five
+	// seconds (the default hook timeout of gateway/edge). A socket whose
+	// queue is full is disconnected with ReasonEventQueueFull (the client
+	// reconnects by itself). Acknowledgements the server awaits do not count.
+	// It must be at least EventBurst. Default: EventBurst + 5 × EventRate.
+	EventQueue int
 	// AllowedOrigins lists the origins (scheme://host[:port]) allowed to open
 	// a connection. Empty refuses every request carrying an Origin.
 	AllowedOrigins []string
@@ -84,6 +95,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.EventRate == 0 {
 		o.EventRate = 20
 	}
+	if o.EventQueue == 0 {
+		o.EventQueue = o.EventBurst + int(math.Min(math.Ceil(5*o.EventRate), 1<<24))
+	}
 	if len(o.Transports) == 0 {
 		o.Transports = []string{TransportPolling, TransportWebSocket}
 	}
@@ -119,6 +133,9 @@ func (o Options) validate() error {
 	if o.MaxPayload < 64 || o.MaxAttachments < 1 || o.SendQueue < 1 ||
 		o.EventBurst < 1 || o.EventRate < 0 {
 		return errors.New("limits must be positive (max payload at least 64 bytes)")
+	}
+	if o.EventQueue < o.EventBurst {
+		return fmt.Errorf("event queue %d must be at least the event burst %d", o.EventQueue, o.EventBurst)
 	}
 	for _, t := range o.Transports {
 		if t != TransportPolling && t != TransportWebSocket {

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kernelwork/kernelwork/gateway"
 )
@@ -327,13 +329,35 @@ func TestSlowClientDisconnected(t *testing.T) {
 	eventually(t, "slow client close", c.gone)
 }
 
+// TestEventFloodDisconnected sends one event more than the burst at once,
+// with an event queue that holds them all, so that only the rate limiter
+// can end the connection: with the reason "event flood" and close 1008.
 func TestEventFloodDisconnected(t *testing.T) {
-	_, base := startReference(t, gateway.Options{EventRate: 1, EventBurst: 3})
-	c := openRaw(t, base)
-	_, _ = c.post("40")
-	_, _ = c.get() // the CONNECT reply: the socket exists
-	_, _ = c.post(strings.Repeat(`42["message"]`+"\x1e", 9) + `42["message"]`)
-	eventually(t, "flood close", c.gone)
+	reg := prometheus.NewRegistry()
+	m, err := gateway.NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ws, _ := startGated(t, gateway.Options{EventRate: 1, EventBurst: 3, EventQueue: 100, Metrics: m})
+	for i := 0; i < 4; i++ {
+		if err := ws.WriteMessage(websocket.TextMessage, []byte(`42["message"]`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ce *websocket.CloseError
+	for !errors.As(err, &ce) {
+		_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, _, err = ws.ReadMessage(); err != nil && !errors.As(err, &ce) {
+			t.Fatalf("reading until the close frame: %v", err)
+		}
+	}
+	if ce.Code != websocket.ClosePolicyViolation || ce.Text != gateway.ReasonEventFlood {
+		t.Errorf("close %d %q, want %d %q", ce.Code, ce.Text, websocket.ClosePolicyViolation,
+			gateway.ReasonEventFlood)
+	}
+	if n := labelled(t, reg, "kernelwork_gateway_disconnects_total", "reason", gateway.ReasonEventFlood); n != 1 {
+		t.Errorf("%q disconnects = %v", gateway.ReasonEventFlood, n)
+	}
 }
 
 func TestOverlappingPollsClose(t *testing.T) {

@@ -21,7 +21,9 @@ type Handler interface {
 	Connect(ctx context.Context, s *Socket, auth map[string]any) error
 	// Event handles one event from the client, in arrival order.
 	Event(ctx context.Context, s *Socket, e *Event)
-	// Disconnect is told when s leaves, with the reason.
+	// Disconnect is told when s leaves, with the reason: once for every
+	// socket Connect accepted, even one whose connection closed before it
+	// was connected.
 	Disconnect(s *Socket, reason string)
 }
 
@@ -69,27 +71,36 @@ type Socket struct {
 	c  *conn
 	// limiter bounds the client's events; made at the first (allowEvent).
 	limiter *rate.Limiter
+	// queued counts the socket's events waiting in the connection's inbox;
+	// guarded by the connection's lock.
+	queued int
 
 	mu sync.Mutex
 	// rooms lists the socket's rooms, each once: a socket is in a few, so a
 	// list costs less than a set kept for every session.
-	rooms     []string
+	rooms []string
+	// accepted is set once the handler's Connect accepted the socket: from
+	// then on, the handler's Disconnect is told when it leaves, even if its
+	// connection closed before it could connect.
+	accepted  bool
 	connected bool
 	closed    bool
-	early     [][]frame
-	acks      map[int64]func([]any)
-	nextAck   int64
-	data      any
+	// closeReason is why the socket left, once closed.
+	closeReason string
+	early       [][]frame
+	acks        map[int64]func([]any)
+	nextAck     int64
+	data        any
 }
 
 func newSocket(ns *Namespace, c *conn) *Socket {
 	return &Socket{id: newID(), ns: ns, c: c}
 }
 
-// allowEvent applies the event rate limit to one event from the client.
-// The limiter is made at the first event, since most sockets of a busy
-// edge only listen; events of one connection are handled in turn, so it
-// needs no lock.
+// allowEvent applies the event rate limit to one event from the client,
+// on arrival. The limiter is made at the first event, since most sockets of
+// a busy edge only listen; a connection's packets arrive one at a time (a
+// long-polling POST at a time, then the WebSocket), so it needs no lock.
 func (s *Socket) allowEvent(now time.Time) bool {
 	if s.limiter == nil {
 		o := s.c.srv.opts
@@ -235,11 +246,16 @@ func (s *Socket) Disconnect(closeConn bool) {
 	}
 }
 
-// markConnected sends what was emitted while connecting and registers the
-// socket's rooms.
+// markConnected registers the socket and its rooms, unless it left
+// meanwhile, and sends what was emitted while connecting.
 func (s *Socket) markConnected() {
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
 	s.connected = true
+	s.ns.add(s)
 	for _, r := range s.rooms {
 		s.ns.addToRoom(r, s)
 	}
@@ -255,14 +271,14 @@ func (s *Socket) onEvent(e *Event) {
 	s.ns.h.Event(s.c.ctx, s, e)
 }
 
-func (s *Socket) onAck(id int64, args []any) {
+// takeAck returns and forgets the callback awaiting the client's
+// acknowledgement id, or nil when none awaits it.
+func (s *Socket) takeAck(id int64) func([]any) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	fn := s.acks[id]
 	delete(s.acks, id)
-	s.mu.Unlock()
-	if fn != nil {
-		fn(args)
-	}
+	return fn
 }
 
 // onClose leaves every room and tells the handler, once.
@@ -272,17 +288,33 @@ func (s *Socket) onClose(reason string) {
 		s.mu.Unlock()
 		return
 	}
-	s.closed = true
-	wasConnected := s.connected
-	for _, r := range s.rooms {
-		s.ns.removeFromRoom(r, s)
+	s.closed, s.closeReason = true, reason
+	accepted := s.accepted
+	if s.connected {
+		for _, r := range s.rooms {
+			s.ns.removeFromRoom(r, s)
+		}
 	}
 	s.mu.Unlock()
 	s.c.removeSocket(s)
 	s.ns.remove(s)
-	if wasConnected {
+	if accepted {
 		go s.ns.h.Disconnect(s, reason)
 	}
+}
+
+// accept records that the handler accepted the socket. It returns false,
+// with the reason, when the socket was closed meanwhile (while the handler
+// decided), which then tells the handler it left.
+func (s *Socket) accept() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		go s.ns.h.Disconnect(s, s.closeReason)
+		return false
+	}
+	s.accepted = true
+	return true
 }
 
 // connectReply is the CONNECT packet telling the client its socket id.
