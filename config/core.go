@@ -83,6 +83,9 @@ type Tokens struct {
 	// RefreshReuseGrace is how long after a refresh token was used it may be
 	// used again (concurrent refreshes) before that counts as reuse.
 	RefreshReuseGrace time.Duration
+	// PasswordResetTTL is how long a password reset code issued by a tenant
+	// admin may be used.
+	PasswordResetTTL time.Duration
 }
 
 // LoadCore reads the core's configuration through l. Check l.Err afterwards.
@@ -204,6 +207,11 @@ func LoadCore(l *Loader) Core {
 			Description: "window in which a used refresh token may be used again by a concurrent " +
 				"request; later reuse revokes the session",
 		}, 0, time.Minute),
+		PasswordResetTTL: l.Duration(Var{
+			Name: "KW_PASSWORD_RESET_TTL", Default: "1h",
+			Description: "lifetime of a password reset code issued by a tenant admin, " +
+				"from 5m to 72h",
+		}, 5*time.Minute, 72*time.Hour),
 	}
 	if c.Tokens.RefreshIdleTTL > c.Tokens.RefreshAbsoluteTTL {
 		l.fail("KW_REFRESH_IDLE_TTL", "must not exceed KW_REFRESH_ABSOLUTE_TTL")

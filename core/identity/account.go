@@ -20,6 +20,14 @@ func (s *Service) revoke(r *http.Request, actorID, reason, cond, tenantID, arg, 
 	if err != nil {
 		return nil, err
 	}
+	s.revoked(r, actorID, tenantID, reason, ids)
+	return ids, nil
+}
+
+// revoked announces the sessions ids, which revokeWhere revoked for reason,
+// and audits each. A failed announcement is logged and retried later (see
+// announcePending): the revocation itself is already recorded.
+func (s *Service) revoked(r *http.Request, actorID, tenantID, reason string, ids []string) {
 	if err := s.announce(r.Context(), ids); err != nil {
 		s.a.Log.Error("announcing revocation", "error", err)
 	}
@@ -27,7 +35,6 @@ func (s *Service) revoke(r *http.Request, actorID, reason, cond, tenantID, arg, 
 	for _, id := range ids {
 		s.audit(r, tenantID, actorID, audit.SessionRevoked, "session", id, d)
 	}
-	return ids, nil
 }
 
 func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) {

@@ -63,12 +63,13 @@ func FuzzValidEmail(f *testing.F) {
 }
 
 func FuzzLooksLikeRefresh(f *testing.F) {
-	raw, _, _ := newRefreshToken()
+	raw, _, _ := newSecret(RefreshPrefix)
 	f.Add(raw)
 	f.Add("kwrt_")
 	f.Add("eyJhbGciOiJFZERTQSJ9.e30.sig")
 	f.Fuzz(func(t *testing.T, s string) {
-		if looksLikeRefresh(s) && (!strings.HasPrefix(s, RefreshPrefix) || len(s) != len(raw)) {
+		if looksLikeSecret(s, RefreshPrefix) &&
+			(!strings.HasPrefix(s, RefreshPrefix) || len(s) != len(raw)) {
 			t.Fatalf("accepted %q", s)
 		}
 	})

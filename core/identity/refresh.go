@@ -59,7 +59,7 @@ func (s *Service) handleRefresh(w http.ResponseWriter, r *http.Request) {
 // session, the reuse is written to the audit log, and errRefreshInvalid is
 // returned.
 func (s *Service) Refresh(ctx context.Context, raw, ip, ua string) (Issued, error) {
-	if !looksLikeRefresh(raw) {
+	if !looksLikeSecret(raw, RefreshPrefix) {
 		return Issued{}, errRefreshInvalid
 	}
 	tx, err := s.a.DB.Begin(ctx)
@@ -101,7 +101,7 @@ func (s *Service) rotate(ctx context.Context, tx pgx.Tx, raw, ip, ua string) (
 	var expires time.Time
 	var usedAt *time.Time
 	err := tx.QueryRow(ctx, `SELECT session_id, generation, expires_at, used_at FROM refresh_tokens
-		WHERE token_hash = $1 FOR UPDATE`, hashRefresh(raw)).Scan(&sessID, &gen, &expires, &usedAt)
+		WHERE token_hash = $1 FOR UPDATE`, hashSecret(raw)).Scan(&sessID, &gen, &expires, &usedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Session{}, "", errRefreshInvalid
 	}
@@ -124,7 +124,7 @@ func (s *Service) rotate(ctx context.Context, tx pgx.Tx, raw, ip, ua string) (
 	}
 	if usedAt == nil {
 		if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1`,
-			hashRefresh(raw), now); err != nil {
+			hashSecret(raw), now); err != nil {
 			return sess, "", fmt.Errorf("marking refresh token used: %w", err)
 		}
 	}

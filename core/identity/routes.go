@@ -10,7 +10,7 @@ import (
 type access int
 
 const (
-	public   access = iota // no access token (login, refresh, JWKS)
+	public   access = iota // no access token (login, refresh, password reset, JWKS)
 	signedIn               // a live session of an enabled user
 	admin                  // signedIn, and an owner or admin of the tenant
 )
@@ -31,6 +31,7 @@ var Routes = []Route{
 	{"POST", "/api/v1/auth/logout", signedIn, (*Service).handleLogout},
 	{"POST", "/api/v1/auth/logout-all", signedIn, (*Service).handleLogoutAll},
 	{"POST", "/api/v1/auth/password", signedIn, (*Service).handlePassword},
+	{"POST", "/api/v1/auth/password/reset", public, (*Service).handleReset},
 	{"GET", "/api/v1/me", signedIn, (*Service).handleMe},
 	{"GET", "/api/v1/me/sessions", signedIn, (*Service).handleMySessions},
 	{"DELETE", "/api/v1/me/sessions/{id}", signedIn, (*Service).handleDeleteMySession},
@@ -40,6 +41,7 @@ var Routes = []Route{
 	{"PATCH", "/api/v1/users/{id}", admin, (*Service).handleSetRole},
 	{"GET", "/api/v1/users/{id}/sessions", admin, (*Service).handleUserSessions},
 	{"POST", "/api/v1/users/{id}/revoke-sessions", admin, (*Service).handleRevokeUserSessions},
+	{"POST", "/api/v1/users/{id}/password-reset", admin, (*Service).handleIssueReset},
 	{"GET", "/api/v1/audit", admin, (*Service).handleAudit},
 	{"GET", "/api/v1/workspaces", signedIn, (*Service).handleListWorkspaces},
 	{"POST", "/api/v1/workspaces", admin, (*Service).handleCreateWorkspace},

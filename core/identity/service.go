@@ -1,6 +1,6 @@
 // Package identity is the core's account and session feature: tenants, users
 // and their roles, workspaces and their memberships, login with argon2id
-// passwords, sessions with rotating refresh tokens, access tokens (via
+// passwords, password resets issued by tenant admins, sessions with rotating refresh tokens, access tokens (via
 // core/tokens), revocation (recorded in PostgreSQL, announced via
 // core/revocation), per-account login throttling, the audit log API, and the
 // HTTP routes under /api/v1/auth, /api/v1/me,

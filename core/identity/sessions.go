@@ -42,26 +42,32 @@ const (
 	ReasonPasswordChange = "password_change"
 	ReasonRefreshReuse   = "refresh_reuse"
 	ReasonUserDelete     = "user_session_delete"
+	ReasonPasswordReset  = "password_reset"
 )
 
-// newRefreshToken returns a token with 256 bits of randomness and its hash.
-func newRefreshToken() (string, []byte, error) {
+// newSecret returns a secret of 256 bits of randomness after prefix (a
+// refresh token, a password reset code) and its hash, which is all that is
+// stored of it.
+func newSecret(prefix string) (string, []byte, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return "", nil, fmt.Errorf("reading randomness: %w", err)
 	}
-	raw := RefreshPrefix + base64.RawURLEncoding.EncodeToString(b)
-	return raw, hashRefresh(raw), nil
+	raw := prefix + base64.RawURLEncoding.EncodeToString(b)
+	return raw, hashSecret(raw), nil
 }
 
-func hashRefresh(raw string) []byte {
+// hashSecret is the SHA-256 of a secret made by newSecret: with 256 bits of
+// randomness, a fast hash is enough.
+func hashSecret(raw string) []byte {
 	sum := sha256.Sum256([]byte(raw))
 	return sum[:]
 }
 
-// looksLikeRefresh reports whether raw has the shape of a refresh token.
-func looksLikeRefresh(raw string) bool {
-	return strings.HasPrefix(raw, RefreshPrefix) && len(raw) == len(RefreshPrefix)+43
+// looksLikeSecret reports whether raw has the shape of a secret made by
+// newSecret with prefix.
+func looksLikeSecret(raw, prefix string) bool {
+	return strings.HasPrefix(raw, prefix) && len(raw) == len(prefix)+43
 }
 
 // createSession starts a session for u and returns it with its first refresh
@@ -89,7 +95,7 @@ func (s *Service) createSession(ctx context.Context, db DB, u User, ip, ua strin
 
 // insertRefresh adds a refresh token of generation gen to sess's family.
 func (s *Service) insertRefresh(ctx context.Context, db DB, sess Session, gen int) (string, error) {
-	raw, hash, err := newRefreshToken()
+	raw, hash, err := newSecret(RefreshPrefix)
 	if err != nil {
 		return "", err
 	}
