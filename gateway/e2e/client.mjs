@@ -3,6 +3,8 @@
 // KW_URL (server origin), KW_NSP, KW_TOKEN, KW_ORIGIN, KW_TRANSPORTS
 // (comma-separated), KW_UPGRADE ("0" to disable). It prints one JSON object
 // with what it observed and exits 0, or prints {"error": ...} and exits 1.
+// Times ("at", "disconnectAt") are milliseconds since the Unix epoch, to
+// compare with the test's clock.
 import { io } from "socket.io-client";
 
 const env = process.env;
@@ -48,6 +50,20 @@ function summarize(v) {
   return v;
 }
 
+// collect waits for events until KW_EXPECT arrived, or a disconnect.
+function collect(s) {
+  const got = [];
+  const expect = Number(env.KW_EXPECT || 1);
+  return new Promise((resolve) => {
+    s.onAny((event, ...args) => {
+      if (event === "auth") return;
+      got.push({ event, args: summarize(args) });
+      if (got.length >= expect) { s.disconnect(); resolve({ events: got }); }
+    });
+    s.on("disconnect", (reason) => resolve({ events: got, disconnect: reason, disconnectAt: Date.now() }));
+  });
+}
+
 const scenarios = {
   // connect, read the connect-time emit, emit with and without ack, binary.
   async exchange() {
@@ -89,8 +105,10 @@ const scenarios = {
   async connectOnly() {
     const s = connect();
     const r = await Promise.race([
-      once(s, "connect").then(() => ({ connected: true, id: s.id })),
-      once(s, "connect_error").then(([e]) => ({ connected: false, message: e.message, data: e.data })),
+      once(s, "connect").then(() => ({ connected: true, id: s.id, at: Date.now() })),
+      once(s, "connect_error").then(([e]) => ({
+        connected: false, message: e.message, data: e.data, at: Date.now(),
+      })),
     ]);
     s.disconnect();
     return r;
@@ -100,20 +118,11 @@ const scenarios = {
   // disconnect.
   async listen() {
     const s = connect();
-    const got = [];
-    const expect = Number(env.KW_EXPECT || 1);
     await Promise.race([once(s, "connect"), once(s, "connect_error").then(([e]) => {
       throw new Error("connect_error: " + e.message);
     })]);
     console.log(JSON.stringify({ ready: true, id: s.id }));
-    return await new Promise((resolve) => {
-      s.onAny((event, ...args) => {
-        if (event === "auth") return;
-        got.push({ event, args: summarize(args) });
-        if (got.length >= expect) { s.disconnect(); resolve({ events: got }); }
-      });
-      s.on("disconnect", (reason) => resolve({ events: got, disconnect: reason }));
-    });
+    return await collect(s);
   },
 
   // connect with reconnection on, have the server drop the transport, and
@@ -138,6 +147,25 @@ scenarios.relay = async function relay() {
   const ack = await ackOf(s, env.KW_EVENT || "typing", env.KW_ROOM, { state: "on" });
   s.disconnect();
   return { ack };
+};
+
+// emit what a client might send to join KW_ROOM (no event joins a room),
+// then wait for events as listen does.
+scenarios.tryJoin = async function tryJoin() {
+  const s = connect();
+  await once(s, "connect");
+  const room = env.KW_ROOM;
+  for (const [event, ...args] of [
+    ["join", room], ["join", [room]], ["join", { room }], ["subscribe", room],
+    ["kw:join", { room }], ["joinRoom", room], ["room:join", room], ["typing", room],
+  ]) {
+    s.emit(event, ...args);
+  }
+  // the server handles a socket's events in order: once this is answered,
+  // every attempt above was
+  await ackOf(s, "message-with-ack", "after-the-attempts");
+  console.log(JSON.stringify({ ready: true, id: s.id }));
+  return await collect(s);
 };
 
 // send a fresh token with kw:reauth, outlive the first token, and emit.
@@ -168,17 +196,39 @@ scenarios.survive = async function survive() {
   return { reason, reconnected: true, ack };
 };
 
+// transportFailure describes a failed Engine.IO request: the HTTP status
+// and the body of the answer, when there was one.
+function transportFailure(e) {
+  const ctx = e && e.context;
+  return { error: "connect_error: " + e.message, status: e && e.description,
+    body: ctx && typeof ctx.responseText === "string" ? ctx.responseText : undefined };
+}
+
 // send KW_COUNT acknowledged events one after the other (many long-polling
-// requests), and report how many were answered.
+// requests), and report how many were answered. A failure of the transport
+// is reported with its status and body, and the program exits 1.
 scenarios.many = async function many() {
   const s = connect({ withCredentials: true });
-  await Promise.race([once(s, "connect"), once(s, "connect_error").then(([e]) => {
-    throw new Error("connect_error: " + e.message);
-  })]);
+  const failed = new Promise((resolve) => {
+    s.on("connect_error", (e) => resolve(transportFailure(e)));
+    // d is the transport's error, with the HTTP status and request
+    s.on("disconnect", (reason, d) => resolve(d && d.description ?
+      transportFailure({ message: reason, description: d.description, context: d.context }) :
+      { error: "disconnect: " + reason }));
+  });
+  const ok = await Promise.race([once(s, "connect").then(() => null), failed]);
+  if (ok) {
+    console.log(JSON.stringify(ok));
+    process.exit(1);
+  }
   let answered = 0;
   for (let i = 0; i < Number(env.KW_COUNT || 20); i++) {
-    const [v] = await ackOf(s, "message-with-ack", i);
-    if (v === i) answered++;
+    const r = await Promise.race([ackOf(s, "message-with-ack", i), failed]);
+    if (!Array.isArray(r)) {
+      console.log(JSON.stringify({ ...r, answered }));
+      process.exit(1);
+    }
+    if (r[0] === i) answered++;
   }
   s.disconnect();
   return { answered, transport: s.io.engine.transport.name };

@@ -15,6 +15,7 @@ import (
 	"github.com/kernelwork/kernelwork/core/pki"
 	"github.com/kernelwork/kernelwork/gateway"
 	"github.com/kernelwork/kernelwork/gateway/edge"
+	"github.com/kernelwork/kernelwork/gateway/emitter"
 )
 
 const testOrigin = "https://app.example"
@@ -146,6 +147,14 @@ func (c *chain) conversation(t *testing.T, members ...identitytest.User) string 
 		}
 	}
 	return conv
+}
+
+// emit broadcasts event with arg to room through Redis, as the core does.
+func (c *chain) emit(t *testing.T, room, event string, arg any) {
+	t.Helper()
+	if err := emitter.New(c.a.Redis).WithPrefix(c.prefix).To(room).Emit(context.Background(), event, arg); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func (c *chain) env(token string) map[string]string {

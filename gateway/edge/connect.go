@@ -17,22 +17,54 @@ func refusal(message, reason string) *gateway.ConnectError {
 
 // Connect authenticates the socket, asks the core, joins the rooms and
 // queues the events the core names.
+//
+// The socket is tracked before the core is asked, so that a revocation
+// announced meanwhile finds it: the connect hook is cut short and the socket
+// refused as revoked. A revocation announced between the token's check and
+// the tracking is caught by checking the token again.
 func (h *Handler) Connect(ctx context.Context, s *gateway.Socket, auth map[string]any) error {
+	seen := h.revocations.Load()
 	id, err := h.authenticate(ctx, s, auth)
 	if err != nil {
 		h.cfg.Metrics.Refused("auth")
 		return err
 	}
-	st := &state{id: id, expiry: expiry{s: s, index: -1}}
-	if err := h.admit(ctx, s, st, auth); err != nil {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	st := &state{id: id, expiry: expiry{s: s, index: -1}, connecting: true, cancel: cancel}
+	s.SetData(st)
+	h.track(s, keys(id))
+	err = h.recheck(ctx, s, auth, seen)
+	if err == nil {
+		err = h.admit(ctx, s, st, auth)
+	}
+	if !st.admitted() {
+		h.cfg.Metrics.Refused("auth")
+		go h.tellCore(s, st, ReasonRevoked)
+		err = refusal("unauthorized", "revoked")
+	}
+	if err != nil {
+		h.untrack(s, keys(id))
 		return err
 	}
-	s.SetData(st)
 	if room := identityRoom(id); room != "" {
 		s.Join(room)
 	}
-	h.track(s, keys(id))
 	h.armExpiry(st)
+	return nil
+}
+
+// recheck verifies the socket's token again when a revocation was announced
+// since the handler first verified it (seen is the count of announcements
+// then): the socket was not tracked yet and could not be kicked.
+func (h *Handler) recheck(ctx context.Context, s *gateway.Socket, auth map[string]any, seen uint64) error {
+	if h.revocations.Load() == seen {
+		return nil
+	}
+	if _, err := h.authenticate(ctx, s, auth); err != nil {
+		h.cfg.Metrics.Refused("auth")
+		return err
+	}
 	return nil
 }
 
@@ -97,7 +129,9 @@ func (h *Handler) admit(ctx context.Context, s *gateway.Socket, st *state, auth 
 		Namespace: s.Namespace(), Auth: payload, RemoteAddr: hs.RemoteAddr, Origin: hs.Origin,
 	}, &resp)
 	if err != nil {
-		h.cfg.Logger.Warn("connect hook failed", "error", err.Error())
+		if ctx.Err() == nil { // not cut short by a revocation or the client leaving
+			h.cfg.Logger.Warn("connect hook failed", "error", err.Error())
+		}
 		return refusal("unavailable", "core_unavailable")
 	}
 	if !resp.Accept {

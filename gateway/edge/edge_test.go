@@ -12,7 +12,6 @@ import (
 	"github.com/kernelwork/kernelwork/core/tokens"
 	"github.com/kernelwork/kernelwork/gateway/e2e"
 	"github.com/kernelwork/kernelwork/gateway/edge"
-	"github.com/kernelwork/kernelwork/gateway/emitter"
 )
 
 func TestTokenConnectAndReferenceBehaviour(t *testing.T) {
@@ -78,14 +77,8 @@ func TestConversationRoomsAndEmitter(t *testing.T) {
 	env["KW_EXPECT"] = "2"
 	l := e2e.Start(t, "client.mjs", env, "listen")
 	l.Next(t)
-	em := emitter.New(c.a.Redis).WithPrefix(c.prefix)
-	ctx := context.Background()
-	if err := em.To("conversation:"+conv).Emit(ctx, "message:new", map[string]any{"id": 1}); err != nil {
-		t.Fatal(err)
-	}
-	if err := em.To("user:"+u.ID).Emit(ctx, "notice", []byte{7}); err != nil {
-		t.Fatal(err)
-	}
+	c.emit(t, "conversation:"+conv, "message:new", map[string]any{"id": 1})
+	c.emit(t, "user:"+u.ID, "notice", []byte{7})
 	events, _ := l.Wait(t)["events"].([]any)
 	if len(events) != 2 || events[0].(map[string]any)["event"] != "message:new" ||
 		events[1].(map[string]any)["event"] != "notice" {

@@ -71,6 +71,8 @@ type Handler struct {
 	expiries *expiries
 	// lastIssuer is the issuer of the last token verified (see issuer).
 	lastIssuer atomic.Pointer[string]
+	// revocations counts the revocations announced (see Connect).
+	revocations atomic.Uint64
 
 	mu sync.Mutex
 	// index finds the sockets of a session or of a token id.
@@ -133,6 +135,9 @@ func (h *Handler) kick(key indexKey) int {
 	}
 	h.mu.Unlock()
 	for _, s := range socks {
+		if st := stateOf(s); st != nil && st.revokeConnecting() {
+			continue // Connect refuses it
+		}
 		_ = s.Emit(EventRevoked)
 		s.Disconnect(true)
 	}
@@ -142,6 +147,7 @@ func (h *Handler) kick(key indexKey) int {
 // OnRevocation applies a revocation announcement; pass it to
 // tokencheck.Revocations.Subscribe.
 func (h *Handler) OnRevocation(r tokencheck.Revocation) {
+	h.revocations.Add(1)
 	switch r.Kind {
 	case tokencheck.KindSession:
 		go h.KickSession(r.ID)
@@ -205,13 +211,18 @@ func (h *Handler) Disconnect(s *gateway.Socket, reason string) {
 		return
 	}
 	h.expiries.cancel(&st.expiry)
-	st.mu.Lock()
-	id, data := st.id, st.data
-	st.mu.Unlock()
-	h.untrack(s, keys(id))
+	h.untrack(s, keys(st.identity()))
+	h.tellCore(s, st, reason)
+}
+
+// tellCore runs the disconnect hook, best effort.
+func (h *Handler) tellCore(s *gateway.Socket, st *state, reason string) {
 	if h.cfg.Hooks == nil {
 		return
 	}
+	st.mu.Lock()
+	id, data := st.id, st.data
+	st.mu.Unlock()
 	err := h.cfg.Hooks.call(context.Background(), hooks.PathDisconnect, id, hooks.DisconnectRequest{
 		SocketID: s.ID(), Namespace: s.Namespace(), Reason: reason, Data: data,
 	}, nil)

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -49,6 +50,35 @@ type state struct {
 	// data is what the core asked the edge to keep, sent back with each
 	// event and at disconnect.
 	data any
+	// connecting is true while Connect decides; a revocation then sets
+	// revoked and cancels the connect hook's context with cancel.
+	connecting bool
+	revoked    bool
+	cancel     context.CancelFunc
+}
+
+// admitted ends the socket's admission; false when a revocation came
+// meanwhile.
+func (st *state) admitted() bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.connecting, st.cancel = false, nil
+	return !st.revoked
+}
+
+// revokeConnecting refuses a socket still being admitted, cutting its
+// connect hook short; false when it was admitted already.
+func (st *state) revokeConnecting() bool {
+	st.mu.Lock()
+	if !st.connecting {
+		st.mu.Unlock()
+		return false
+	}
+	st.revoked = true
+	cancel := st.cancel
+	st.mu.Unlock()
+	cancel()
+	return true
 }
 
 func (st *state) identity() Identity {
