@@ -26,7 +26,10 @@ const (
 // (its rate of 10^9 a minute takes automatic quota leases of 100), and
 // reports the ratio. It measures the same pair again
 // with Caddy proxying to an upstream HTTP server, as the edge does to the
-// core (ratio_proxied). Rounds alternate the two sides
+// core (ratio_proxied), and the proxy behind the root Caddyfile's three API
+// zones with their lease sizes (per IP, per Authorization value, and per user
+// in a second handler; ratio_api_zones), their rates raised so that the
+// limit is never reached. Rounds alternate the two sides
 // so that both see the same machine load. Each client has its own forwarded
 // address (from a trusted loopback proxy), so counters are spread over 16
 // keys. Run it with:
@@ -52,6 +55,33 @@ func BenchmarkLimiterOverhead(b *testing.B) {
 		}
 		reverse_proxy %[3]s
 	}
+	route /proxied-api-zones/* {
+		kw_rate_limit {
+			redis_url %[1]s
+			redis_timeout 2s
+			key_prefix %[2]s
+			zone api_ip {
+				rate 1000000000 1m
+				lease 12
+			}
+			zone api_credential {
+				key {http.request.header.Authorization}
+				rate 1000000000 1m
+				lease 6
+			}
+		}
+		kw_rate_limit {
+			redis_url %[1]s
+			redis_timeout 2s
+			key_prefix %[2]s
+			zone api_user {
+				key {http.request.header.X-Kw-User}
+				rate 1000000000 1m
+				lease 18
+			}
+		}
+		reverse_proxy %[3]s
+	}
 	route /limited/* {
 		kw_rate_limit {
 			redis_url %[1]s
@@ -64,13 +94,14 @@ func BenchmarkLimiterOverhead(b *testing.B) {
 		respond "ok" 200
 	}
 	respond "ok" 200`, redisURL(b), uniquePrefix(b), strings.TrimPrefix(up.URL, "http://")))
-	var plain, limited, proxied, proxiedLimited time.Duration
+	var plain, limited, proxied, proxiedLimited, proxiedZones time.Duration
 	for range b.N {
 		for range benchRounds {
 			plain += load(b, base+"/plain/x")
 			limited += load(b, base+"/limited/x")
 			proxied += load(b, base+"/proxied/x")
 			proxiedLimited += load(b, base+"/proxied-limited/x")
+			proxiedZones += load(b, base+"/proxied-api-zones/x")
 		}
 	}
 	n := float64(b.N * benchRounds * benchRequests)
@@ -80,6 +111,8 @@ func BenchmarkLimiterOverhead(b *testing.B) {
 	b.ReportMetric(n/proxied.Seconds(), "proxied_req/s")
 	b.ReportMetric(n/proxiedLimited.Seconds(), "proxied_redis_limiter_req/s")
 	b.ReportMetric(proxied.Seconds()/proxiedLimited.Seconds(), "ratio_proxied")
+	b.ReportMetric(n/proxiedZones.Seconds(), "proxied_api_zones_req/s")
+	b.ReportMetric(proxied.Seconds()/proxiedZones.Seconds(), "ratio_api_zones")
 }
 
 // load sends benchRequests GETs to url from benchClients clients and
@@ -102,6 +135,8 @@ func load(b *testing.B, url string) time.Duration {
 			for left.Add(-1) >= 0 {
 				req, _ := http.NewRequest(http.MethodGet, url, nil)
 				req.Header.Set("X-Forwarded-For", xff)
+				req.Header.Set("Authorization", "Bearer client-"+xff)
+				req.Header.Set("X-Kw-User", "user-"+xff)
 				resp, err := client.Do(req)
 				if err != nil {
 					failed.Add(1)

@@ -122,6 +122,7 @@ func (t *leaseTable) take(ctx context.Context, z *Zone, key string) (limiter.Con
 		now := t.now()
 		l.forgetExpired(now)
 		if lc, ok := l.local(z, now); ok {
+			t.prefetchIfLow(z, l, now)
 			l.mu.Unlock()
 			return lc, nil
 		}
@@ -139,6 +140,33 @@ func (t *leaseTable) take(ctx context.Context, z *Zone, key string) (limiter.Con
 		}
 		return t.refill(ctx, z, l, now)
 	}
+}
+
+// prefetchIfLow starts fetching l's next chunk in the background once what
+// is left of the lease falls to half a chunk, so that a key with steady
+// traffic finds tokens in memory instead of waiting for the store. The chunk
+// is taken like any other (the grants of every edge never pass the rate); a
+// failed prefetch is dropped, and the request that finds the lease empty
+// then meets the store's failure itself. The caller holds l.mu.
+func (t *leaseTable) prefetchIfLow(z *Zone, l *lease, now time.Time) {
+	if l.fetch != nil || l.tokens > z.leaseSize/2 || l.count >= z.Events || !now.Before(l.expires) {
+		return
+	}
+	n := min(z.leaseSize, z.Events-l.count)
+	f := &leaseFetch{done: make(chan struct{})}
+	l.fetch = f
+	go func() {
+		defer close(f.done)
+		g, err := t.store.lease(context.Background(), l.key, n, z.rate.Period)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.fetch = nil
+		if err != nil {
+			f.err = err
+			return
+		}
+		l.add(z, g, n, t.now())
+	}()
 }
 
 // forgetExpired empties l once its window ended; the caller holds l.mu.
