@@ -33,10 +33,12 @@
 // clamp(rate - (counter - n), 0, n); it serves that many of the key's
 // requests from memory, and once the counter has reached the rate it refuses
 // the key from memory, until the window ends. The grants of every edge
-// together never pass the rate, so no edge ever admits a request late; an
-// edge may hold up to one unused lease, so with E edges a key can be refused
-// up to (E-1) x n requests early. Requests of one key that find the lease
-// empty share one fetch. A lease ends with the window it was taken in, up to
+// together never pass the rate, so no edge ever admits a request late. Once
+// half a lease is left the edge fetches the next in the background, so that
+// a key with steady traffic never waits for Redis; an edge may therefore
+// hold up to 1.5 unused leases, and with E edges a key can be refused up to
+// (E-1) x 1.5n requests early. Requests of one key that find the lease empty
+// share one fetch. A lease ends with the window it was taken in, up to
 // a second early, never late. The default, lease auto, is exact (1) for
 // rates under 200 events, so the auth zones count every request in Redis,
 // and one hundredth of the rate above, at most 100. The response fields

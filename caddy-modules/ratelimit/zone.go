@@ -90,9 +90,10 @@ type Zone struct {
 	// at once, to serve them from memory without a Redis round trip. 1 counts
 	// every request in Redis: exact across edges, one round trip each. n > 1
 	// takes up to n at a time, never more than the window has left, so the
-	// sum over every edge never passes the rate; an edge may hold up to one
-	// unused lease, so with E edges a key can be refused up to (E-1) x n
-	// requests before its rate is spent, never after. A lease ends with the
+	// sum over every edge never passes the rate; an edge fetches its next
+	// lease in the background at half a lease left, so it may hold up to 1.5
+	// unused leases, and with E edges a key can be refused up to
+	// (E-1) x 1.5n requests before its rate is spent, never after. A lease ends with the
 	// window it was taken in (up to a second before). 0, written "lease
 	// auto" in the Caddyfile, is 1 below 200 events and one hundredth of the
 	// events above, at most 100. Without redis_url every request is counted
