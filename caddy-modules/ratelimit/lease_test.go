@@ -312,3 +312,48 @@ func waitGone(t *testing.T, rdb *redis.Client, key string) {
 	}
 	t.Fatalf("counter %s did not expire", key)
 }
+
+// TestLeaseFetchedAheadOfNeed serves one key's requests one after another
+// from a lease of 10: once half of it is left the edge takes the next chunk
+// in the background, so the window's counter in Redis reaches 20 while the
+// first chunk still has tokens, and the requests that follow are served from
+// memory without a round trip; the budget still ends exactly at the rate.
+func TestLeaseFetchedAheadOfNeed(t *testing.T) {
+	z := leaseZone(30, time.Minute, 10)
+	h := leaseEdge(t, uniquePrefix(t), 0, z)
+	rdb := redisClient(t)
+	const ip = "198.51.100.44"
+	key := counterKey(h, z, ip)
+	counter := func() int64 {
+		n, _ := rdb.Get(context.Background(), key).Int64()
+		return n
+	}
+	for i := range 4 { // 6 tokens left: above half a chunk
+		if code := serve(t, h, ip, "/", nil).Code; code != http.StatusOK {
+			t.Fatalf("request %d: status %d", i, code)
+		}
+	}
+	if n := counter(); n != 10 {
+		t.Fatalf("counter %d after 4 requests, want 10 (one chunk)", n)
+	}
+	if code := serve(t, h, ip, "/", nil).Code; code != http.StatusOK { // 5 left
+		t.Fatalf("request 5: status %d", code)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for counter() != 20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("counter %d with half of the first chunk left, want 20 (the next chunk taken ahead)", counter())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	codes := map[int]int{}
+	for range 30 {
+		codes[serve(t, h, ip, "/", nil).Code]++
+	}
+	if codes[http.StatusOK] != 25 || codes[http.StatusTooManyRequests] != 5 {
+		t.Fatalf("statuses %v after 5 requests, want 25 x 200 and 5 x 429", codes)
+	}
+	if n := counter(); n < 30 {
+		t.Fatalf("counter %d at the end, want at least the rate (30)", n)
+	}
+}
