@@ -83,3 +83,29 @@ func TestRootCaddyfileLimitsEachUser(t *testing.T) {
 		t.Fatalf("anonymous request with a forged X-Kw-User: %d, RateLimit-Policy %q", status, got)
 	}
 }
+
+// TestRootCaddyfilePasswordReset runs the edge binary with the root
+// Caddyfile: the public password reset route reaches the core without a
+// token (a wrong code gets the core's invalid-reset-code, not the edge's
+// 401), and it is counted in the exact login zone.
+func TestRootCaddyfilePasswordReset(t *testing.T) {
+	a := coretest.NewApp(t, nil)
+	c := coretest.StartCore(t, a)
+	u := identitytest.NewUser(t, a, coretest.RandomSlug("reset"), identity.RoleMember)
+	e := coretest.StartEdge(t, c, nil)
+	body := `{"tenant":"` + u.Tenant.Slug + `","email":"` + u.Email +
+		`","reset_code":"kwpr_wrong","new_password":"a long new passphrase 42"}`
+	resp, err := e.Client().Post(e.URL+"/api/v1/auth/password/reset", "application/json",
+		strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "invalid-reset-code") {
+		t.Fatalf("reset with a wrong code through the edge: %d %s", resp.StatusCode, b)
+	}
+	if policy := resp.Header.Get("RateLimit-Policy"); !strings.Contains(policy, `"auth_login_ip";q=20;w=60`) {
+		t.Fatalf("reset not counted in the login zone: RateLimit-Policy %q", policy)
+	}
+}
