@@ -51,10 +51,17 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			hook_timeout <duration>
 //		}
 //		token {
-//			issuer   <iss>
-//			audience <aud>
-//			jwks_url     <url>
-//			jwks_refresh <duration>
+//			issuer           <iss>
+//			audience         <aud>
+//			token_type       <typ>
+//			jwks_url         <https url>
+//			jwks_alg         <alg>
+//			jwks_refresh     <duration>
+//			jwks_min_refetch <duration>
+//			key_file         <kid> <alg> <pem file>
+//			max_token_bytes  <n>
+//			clock_skew       <duration>
+//			max_lifetime     <duration>
 //		}
 //		namespace <name> {
 //			public
@@ -103,13 +110,15 @@ var handlerOptions = map[string]func(*Handler, *caddyfile.Dispenser) error{
 	"namespace":            parseNamespace,
 }
 
+// oneString reads the one argument of the subdirective the dispenser is on.
 func oneString(d *caddyfile.Dispenser, dst *string) error {
+	name := d.Val()
 	if !d.NextArg() {
-		return d.ArgErr()
+		return d.Errf("kw_socketio: %s wants one argument", name)
 	}
 	*dst = d.Val()
 	if d.NextArg() {
-		return d.ArgErr()
+		return d.Errf("kw_socketio: %s wants one argument, not also %q", name, d.Val())
 	}
 	return nil
 }
@@ -132,13 +141,14 @@ func setFlag(d *caddyfile.Dispenser, dst *bool) error {
 }
 
 func duration(d *caddyfile.Dispenser, dst *caddy.Duration) error {
+	name := d.Val()
 	var s string
 	if err := oneString(d, &s); err != nil {
 		return err
 	}
 	v, err := caddy.ParseDuration(s)
 	if err != nil || v <= 0 {
-		return d.Errf("kw_socketio: %s: %q is not a positive duration", d.Val(), s)
+		return d.Errf("kw_socketio: %s: %q is not a positive duration", name, s)
 	}
 	*dst = caddy.Duration(v)
 	return nil

@@ -2,6 +2,8 @@ package socketio
 
 import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+
+	"github.com/kernelwork/kernelwork/caddy-modules/tokencheck"
 )
 
 var coreOptions = map[string]func(*Core, *caddyfile.Dispenser) error{
@@ -31,10 +33,50 @@ func parseCore(h *Handler, d *caddyfile.Dispenser) error {
 }
 
 var tokenOptions = map[string]func(*Token, *caddyfile.Dispenser) error{
-	"issuer":       func(t *Token, d *caddyfile.Dispenser) error { return oneString(d, &t.Issuer) },
-	"audience":     func(t *Token, d *caddyfile.Dispenser) error { return oneString(d, &t.Audience) },
-	"jwks_url":     func(t *Token, d *caddyfile.Dispenser) error { return oneString(d, &t.JWKSURL) },
-	"jwks_refresh": func(t *Token, d *caddyfile.Dispenser) error { return duration(d, &t.JWKSRefresh) },
+	"issuer":           func(t *Token, d *caddyfile.Dispenser) error { return oneString(d, &t.Issuer) },
+	"audience":         func(t *Token, d *caddyfile.Dispenser) error { return oneString(d, &t.Audience) },
+	"token_type":       func(t *Token, d *caddyfile.Dispenser) error { return oneString(d, &t.TokenType) },
+	"jwks_url":         func(t *Token, d *caddyfile.Dispenser) error { return oneString(d, &t.JWKSURL) },
+	"jwks_alg":         parseJWKSAlg,
+	"jwks_refresh":     func(t *Token, d *caddyfile.Dispenser) error { return duration(d, &t.JWKSRefresh) },
+	"jwks_min_refetch": func(t *Token, d *caddyfile.Dispenser) error { return duration(d, &t.JWKSMinRefetch) },
+	"key_file":         parseKeyFile,
+	"max_token_bytes":  parseMaxTokenBytes,
+	"clock_skew":       func(t *Token, d *caddyfile.Dispenser) error { return duration(d, &t.ClockSkew) },
+	"max_lifetime":     func(t *Token, d *caddyfile.Dispenser) error { return duration(d, &t.MaxLifetime) },
+}
+
+func parseJWKSAlg(t *Token, d *caddyfile.Dispenser) error {
+	if err := oneString(d, &t.JWKSAlg); err != nil {
+		return err
+	}
+	if err := tokencheck.CheckAlgorithm(t.JWKSAlg); err != nil {
+		return d.Errf("kw_socketio: jwks_alg: %v", err)
+	}
+	return nil
+}
+
+// parseKeyFile reads "key_file <kid> <alg> <pem file>"; it may be repeated.
+func parseKeyFile(t *Token, d *caddyfile.Dispenser) error {
+	kf, err := tokencheck.ParseKeyFileSetting(d.RemainingArgs())
+	if err != nil {
+		return d.Errf("kw_socketio: key_file: %v", err)
+	}
+	t.KeyFiles = append(t.KeyFiles, kf)
+	return nil
+}
+
+func parseMaxTokenBytes(t *Token, d *caddyfile.Dispenser) error {
+	var s string
+	if err := oneString(d, &s); err != nil {
+		return err
+	}
+	n, err := tokencheck.ParseMaxTokenBytes(s)
+	if err != nil {
+		return d.Errf("kw_socketio: max_token_bytes: %v", err)
+	}
+	t.MaxTokenBytes = n
+	return nil
 }
 
 // parseToken reads "token { ... }".

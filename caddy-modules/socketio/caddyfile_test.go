@@ -70,3 +70,21 @@ func TestValidateRefusesIncompleteConfig(t *testing.T) {
 		})
 	}
 }
+
+// FuzzUnmarshalCaddyfile: the parser never panics on any block.
+func FuzzUnmarshalCaddyfile(f *testing.F) {
+	for _, s := range []string{
+		"kw_socketio {\n path /x/\n}",
+		"kw_socketio {\n token {\n key_file k1 EdDSA /k.pem\n max_token_bytes 9000\n clock_skew 1s\n }\n}",
+		"kw_socketio {\n core https://c {\n ca_file x\n }\n namespace / {\n hooks off\n }\n}",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		tokens, err := caddyfile.Tokenize([]byte(src), "fuzz")
+		if err != nil {
+			return
+		}
+		_ = new(Handler).UnmarshalCaddyfile(caddyfile.NewDispenser(tokens))
+	})
+}

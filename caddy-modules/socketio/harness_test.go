@@ -45,7 +45,23 @@ func newStack(t *testing.T) *stack {
 // directive returns a kw_socketio block for this stack; extra lines go
 // inside it.
 func (s *stack) directive(extra string) string {
-	dir := s.core.PKIDir
+	return block(blockParts{
+		redis: s.a.Config.Redis.URL, prefix: s.prefix, core: s.core.URL, pkiDir: s.core.PKIDir,
+		issuer: s.a.Config.Tokens.Issuer, audience: s.a.Config.Tokens.Audience, extra: extra,
+	})
+}
+
+// blockParts are what differs between the kw_socketio blocks of the tests.
+type blockParts struct {
+	redis, prefix, core, pkiDir string
+	issuer, audience            string
+	token                       string // more lines of the token block
+	extra                       string // more lines of the block
+}
+
+// block returns a kw_socketio block reaching the core with the edge files
+// of p.pkiDir.
+func block(p blockParts) string {
 	return fmt.Sprintf(`kw_socketio {
 		allowed_origins %s
 		redis_url %s
@@ -59,11 +75,12 @@ func (s *stack) directive(extra string) string {
 		token {
 			issuer %s
 			audience %s
+			%s
 		}
 		%s
-	}`, testOrigin, s.a.Config.Redis.URL, s.prefix, s.core.URL,
-		filepath.Join(dir, pki.CACert), filepath.Join(dir, pki.EdgeCert), filepath.Join(dir, pki.EdgeKey),
-		s.a.Config.Tokens.Issuer, s.a.Config.Tokens.Audience, extra)
+	}`, testOrigin, p.redis, p.prefix, p.core,
+		filepath.Join(p.pkiDir, pki.CACert), filepath.Join(p.pkiDir, pki.EdgeCert),
+		filepath.Join(p.pkiDir, pki.EdgeKey), p.issuer, p.audience, p.token, p.extra)
 }
 
 // load runs Caddy in this process with sites, a map of port to site body.

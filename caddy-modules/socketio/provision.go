@@ -89,45 +89,6 @@ func (h *Handler) coreClient() (*http.Client, error) {
 	return c, nil
 }
 
-// tokenChecks builds the verifier the HTTP edge uses: keys from the core's
-// JWKS, revocations from Redis.
-func (h *Handler) tokenChecks(run context.Context, client *http.Client, ctx caddy.Context) (
-	*tokencheck.Verifier, *tokencheck.Revocations, error,
-) {
-	jwksURL := h.Token.JWKSURL
-	if jwksURL == "" {
-		jwksURL = h.Core.URL + "/.well-known/jwks.json"
-	}
-	keys, err := tokencheck.NewJWKS(tokencheck.JWKSOptions{
-		URL: jwksURL, Alg: tokencheck.AlgEdDSA,
-		Client: client, Log: ctx.Slogger(),
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("kw_socketio: jwks: %w", err)
-	}
-	go keys.Run(run)
-	revs, err := tokencheck.NewRevocations(tokencheck.RevocationOptions{
-		Redis:  h.rdb,
-		Prefix: h.RevocationPrefix, Log: ctx.Slogger(),
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("kw_socketio: revocations: %w", err)
-	}
-	go revs.Run(run)
-	v, err := tokencheck.New(tokencheck.Config{
-		Issuer: h.Token.Issuer, Audience: h.Token.Audience,
-		Keys: keys, Revocations: revs,
-		// a socket's token is verified once, at CONNECT (and at each
-		// re-authentication): a cache of verified tokens would save no work
-		// and keep every session's claims in memory
-		CacheEntries: -1,
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("kw_socketio: %w", err)
-	}
-	return v, revs, nil
-}
-
 // mountNamespaces serves each configured namespace with an edge handler
 // subscribed to revocations.
 func (h *Handler) mountNamespaces(v *tokencheck.Verifier, revs *tokencheck.Revocations,

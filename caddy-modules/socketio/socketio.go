@@ -117,19 +117,6 @@ type Core struct {
 	HookTimeout caddy.Duration `json:"hook_timeout,omitempty"`
 }
 
-// Token configures the access-token check, as the HTTP edge's.
-type Token struct {
-	// Issuer is the exact iss accepted. Required.
-	Issuer string `json:"issuer,omitempty"`
-	// Audience must be in aud. Required.
-	Audience string `json:"audience,omitempty"`
-	// JWKSURL serves the public keys. Default: the core's
-	// /.well-known/jwks.json.
-	JWKSURL string `json:"jwks_url,omitempty"`
-	// JWKSRefresh is how often the key set is fetched again. Default: 5m.
-	JWKSRefresh caddy.Duration `json:"jwks_refresh,omitempty"`
-}
-
 // CaddyModule returns the module's information.
 func (*Handler) CaddyModule() caddy.ModuleInfo {
 	return caddy.ModuleInfo{ID: "http.handlers.kw_socketio", New: func() caddy.Module { return new(Handler) }}
@@ -144,8 +131,9 @@ func (h *Handler) Validate() error {
 		return errors.New("kw_socketio: redis_url is required")
 	case h.Core.URL == "" || h.Core.CAFile == "" || h.Core.CertFile == "" || h.Core.KeyFile == "":
 		return errors.New("kw_socketio: core url, ca_file, cert_file and key_file are required")
-	case h.Token.Issuer == "" || h.Token.Audience == "":
-		return errors.New("kw_socketio: token issuer and audience are required")
+	}
+	if err := h.Token.validate(h.Core.URL); err != nil {
+		return err
 	}
 	seen := map[string]bool{}
 	for _, ns := range h.Namespaces {
