@@ -29,7 +29,12 @@ func (h *Handler) Connect(ctx context.Context, s *gateway.Socket, auth map[strin
 		h.cfg.Metrics.Refused("auth")
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	// the connect hook's context is cut short by a revocation (st.cancel).
+	// It does not derive from the connection's context: registering a child
+	// there keeps a map in that context for the connection's whole life
+	// (about 0.5 KiB a session); a hook whose client left meanwhile runs to
+	// its own timeout at most, and the socket is then dropped.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	st := &state{id: id, expiry: expiry{s: s, index: -1}, connecting: true, cancel: cancel}
 	s.SetData(st)
