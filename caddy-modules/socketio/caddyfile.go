@@ -39,6 +39,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		send_queue           <n>
 //		event_rate           <per second>
 //		event_burst          <n>
+//		event_queue          <n>
 //		redis_url            <url>
 //		channel_prefix       <prefix>
 //		revocation_prefix    <prefix>
@@ -101,6 +102,7 @@ var handlerOptions = map[string]func(*Handler, *caddyfile.Dispenser) error{
 	"send_queue":           func(h *Handler, d *caddyfile.Dispenser) error { return integer(d, &h.SendQueue) },
 	"event_rate":           parseEventRate,
 	"event_burst":          func(h *Handler, d *caddyfile.Dispenser) error { return integer(d, &h.EventBurst) },
+	"event_queue":          func(h *Handler, d *caddyfile.Dispenser) error { return integer(d, &h.EventQueue) },
 	"redis_url":            func(h *Handler, d *caddyfile.Dispenser) error { return oneString(d, &h.RedisURL) },
 	"channel_prefix":       func(h *Handler, d *caddyfile.Dispenser) error { return oneString(d, &h.ChannelPrefix) },
 	"revocation_prefix":    func(h *Handler, d *caddyfile.Dispenser) error { return oneString(d, &h.RevocationPrefix) },

@@ -64,6 +64,14 @@ type Handler struct {
 	// how many at once; over it the client is disconnected. Defaults: 20, 50.
 	EventRate  float64 `json:"event_rate,omitempty"`
 	EventBurst int     `json:"event_burst,omitempty"`
+	// EventQueue bounds the events of one socket that passed the rate limit
+	// and wait for the core's hook, which handles a connection's events one
+	// at a time; a socket whose queue is full is disconnected with the reason
+	// "event queue full" (it reconnects by itself). Acknowledgements the edge
+	// awaits do not count. At least EventBurst. Default: EventBurst + 5 x
+	// EventRate (150), a burst plus five seconds of events, so that a client
+	// within its rate is not cut while one hook takes up to its timeout.
+	EventQueue int `json:"event_queue,omitempty"`
 
 	// Namespaces served. Default: only "/", authenticated, no relay events.
 	Namespaces []Namespace `json:"namespaces,omitempty"`
@@ -184,7 +192,8 @@ func (h *Handler) options(m *gateway.Metrics) gateway.Options {
 		Transports: h.Transports, PingInterval: dur(h.PingInterval), PingTimeout: dur(h.PingTimeout),
 		ConnectTimeout: dur(h.ConnectTimeout), UpgradeTimeout: dur(h.UpgradeTimeout),
 		WriteTimeout: dur(h.WriteTimeout), MaxPayload: h.MaxPayload, MaxAttachments: h.MaxAttachments,
-		SendQueue: h.SendQueue, EventRate: h.EventRate, EventBurst: h.EventBurst, Metrics: m,
+		SendQueue: h.SendQueue, EventRate: h.EventRate, EventBurst: h.EventBurst,
+		EventQueue: h.EventQueue, Metrics: m,
 	}
 }
 
