@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,13 +63,21 @@ func TestTwoEdgesBehindAReverseProxy(t *testing.T) {
 			l.Next(t)
 			ls = append(ls, l)
 		}
+		published := time.Now()
 		if err := revocation.Publish(context.Background(), s.a.Redis, revocation.KindSession,
 			victim.SessionID, "", time.Now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		for i, l := range ls {
-			if r := l.Wait(t); r["disconnect"] != "io server disconnect" {
+			r := l.Wait(t)
+			if r["disconnect"] != "io server disconnect" {
 				t.Errorf("edge %d: %v", i, r)
+				continue
+			}
+			// the client's clock is the test's: it runs on the same host
+			at, _ := r["disconnectAt"].(float64)
+			if d := time.UnixMilli(int64(at)).Sub(published); d > time.Second {
+				t.Errorf("edge %d: disconnected %v after the revocation, want within 1s", i, d)
 			}
 		}
 	})
@@ -89,8 +98,15 @@ func TestTwoEdgesBehindAReverseProxy(t *testing.T) {
 			"KW_TOKEN": alice.Token, "KW_TRANSPORTS": "polling", "KW_COUNT": "30",
 			"KW_TIMEOUT_MS": "8000",
 		}, "many")
-		if r, err := p.Outcome(t); err == nil {
+		r, err := p.Outcome(t)
+		if err == nil {
 			t.Fatalf("polling without affinity worked: %v", r)
+		}
+		// a request reaching the edge that did not make the session
+		body, _ := r["body"].(string)
+		if r["status"] != float64(400) || !strings.Contains(body, `"code":1`) ||
+			!strings.Contains(body, "Session ID unknown") {
+			t.Fatalf("polling without affinity failed otherwise: %v", r)
 		}
 	})
 }
