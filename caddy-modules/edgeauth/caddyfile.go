@@ -1,12 +1,12 @@
 package edgeauth
 
 import (
-	"strconv"
-
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/kernelwork/kernelwork/caddy-modules/tokencheck"
 )
 
 func init() {
@@ -110,12 +110,10 @@ func durationInto(field func(h *Handler) *caddy.Duration) subdirective {
 
 // parseKeyFile reads "key_file <kid> <alg> <path>".
 func parseKeyFile(h *Handler, d *caddyfile.Dispenser) error {
-	var kf KeyFile
-	args := d.RemainingArgs()
-	if len(args) != 3 {
-		return d.ArgErr()
+	kf, err := tokencheck.ParseKeyFileSetting(d.RemainingArgs())
+	if err != nil {
+		return d.Errf("kw_auth: key_file: %v", err)
 	}
-	kf.ID, kf.Alg, kf.Path = args[0], args[1], args[2]
 	h.KeyFiles = append(h.KeyFiles, kf)
 	return nil
 }
@@ -138,9 +136,9 @@ func parseMaxTokenBytes(h *Handler, d *caddyfile.Dispenser) error {
 	if err := oneArg(d, &s); err != nil {
 		return err
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 256 || n > 1<<16 {
-		return d.Errf("kw_auth: max_token_bytes: %q is not a number from 256 to 65536", s)
+	n, err := tokencheck.ParseMaxTokenBytes(s)
+	if err != nil {
+		return d.Errf("kw_auth: max_token_bytes: %v", err)
 	}
 	h.MaxTokenBytes = n
 	return nil

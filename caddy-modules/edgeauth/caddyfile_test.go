@@ -15,6 +15,7 @@ import (
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 
 	"github.com/kernelwork/kernelwork/caddy-modules/internal/golden"
+	"github.com/kernelwork/kernelwork/caddy-modules/tokencheck"
 )
 
 // TestCaddyfileGolden parses testdata/golden/<subdirective>.caddyfile and
@@ -79,6 +80,8 @@ func TestCaddyfileErrors(t *testing.T) {
 		"bad duration":            "kw_auth {\n\tclock_skew soon\n}",
 		"negative duration":       "kw_auth {\n\tclock_skew -5s\n}",
 		"key_file two args":       "kw_auth {\n\tkey_file k1 EdDSA\n}",
+		"key_file alg none":       "kw_auth {\n\tkey_file k1 none /k.pem\n}",
+		"key_file alg HS256":      "kw_auth {\n\tkey_file k1 HS256 /k.pem\n}",
 		"core_tls two args":       "kw_auth {\n\tcore_tls ca.pem edge.pem\n}",
 		"max_token_bytes small":   "kw_auth {\n\tmax_token_bytes 10\n}",
 		"max_token_bytes word":    "kw_auth {\n\tmax_token_bytes big\n}",
@@ -96,7 +99,10 @@ func TestCaddyfileErrors(t *testing.T) {
 }
 
 func TestValidateRefusesIncompleteConfig(t *testing.T) {
-	ok := Handler{Issuer: "i", Audience: "a", KeyFiles: []KeyFile{{"k", "EdDSA", "f"}}, RedisURL: "redis://x"}
+	ok := Handler{
+		Issuer: "i", Audience: "a", RedisURL: "redis://x",
+		KeyFiles: []tokencheck.KeyFileSetting{{ID: "k", Alg: "EdDSA", Path: "f"}},
+	}
 	if err := ok.Validate(); err != nil {
 		t.Fatalf("complete config refused: %v", err)
 	}

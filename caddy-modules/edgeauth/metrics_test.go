@@ -8,6 +8,8 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/kernelwork/kernelwork/caddy-modules/tokencheck"
 )
 
 // TestRefusalsAreCounted: refusals are not logged above debug, so the
@@ -17,7 +19,7 @@ func TestRefusalsAreCounted(t *testing.T) {
 	defer cancel()
 	h := &Handler{
 		Issuer: "https://edge.test", Audience: "kernelwork", RedisURL: redisURL(t),
-		KeyFiles: []KeyFile{{ID: "k1", Alg: "EdDSA", Path: newTokenKey(t).path}},
+		KeyFiles: []tokencheck.KeyFileSetting{{ID: "k1", Alg: "EdDSA", Path: newTokenKey(t).path}},
 	}
 	if err := h.Provision(ctx); err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 	"time"
 
@@ -43,7 +42,7 @@ type Handler struct {
 	JWKSMinRefetch caddy.Duration `json:"jwks_min_refetch,omitempty"`
 	// KeyFiles are PEM public keys, each with its kid and algorithm.
 	// Default: none.
-	KeyFiles []KeyFile `json:"key_files,omitempty"`
+	KeyFiles []tokencheck.KeyFileSetting `json:"key_files,omitempty"`
 	// CoreTLS is the mutual TLS used to reach the core for the key set and
 	// API key checks. Required when JWKSURL or APIKeyURL is set.
 	CoreTLS *CoreTLS `json:"core_tls,omitempty"`
@@ -94,16 +93,6 @@ type Handler struct {
 	refusals *prometheus.CounterVec
 }
 
-// KeyFile is one PEM public key that signs access tokens.
-type KeyFile struct {
-	// ID is the kid tokens name the key by.
-	ID string `json:"id"`
-	// Alg is the only algorithm the key may be used with.
-	Alg string `json:"alg"`
-	// Path is the PEM "PUBLIC KEY" file.
-	Path string `json:"path"`
-}
-
 // CoreTLS names the files of the edge's mutual TLS to the core.
 type CoreTLS struct {
 	// CAFile is the CA that signs the core's certificate.
@@ -141,20 +130,12 @@ func (h *Handler) Validate() error {
 		return fmt.Errorf("kw_auth: api_key_cache_ttl must be at most %s", maxAPIKeyCacheTTL)
 	}
 	for name, u := range map[string]string{"jwks_url": h.JWKSURL, "api_key_url": h.APIKeyURL} {
-		if err := checkHTTPS(u); err != nil {
+		if u == "" {
+			continue
+		}
+		if err := tokencheck.CheckKeySetURL(u); err != nil {
 			return fmt.Errorf("kw_auth: %s: %w", name, err)
 		}
-	}
-	return nil
-}
-
-func checkHTTPS(raw string) error {
-	if raw == "" {
-		return nil
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "https" || u.Host == "" {
-		return errors.New("must be an https URL")
 	}
 	return nil
 }

@@ -100,13 +100,9 @@ func (h *Handler) coreClient() (*http.Client, error) {
 
 // keySource returns the key files, the JWKS, or both (files first).
 func (h *Handler) keySource(bg context.Context, client *http.Client) (tokencheck.KeySource, error) {
-	static := tokencheck.StaticKeys{}
-	for _, kf := range h.KeyFiles {
-		k, err := tokencheck.LoadKeyFile(kf.ID, kf.Alg, kf.Path)
-		if err != nil {
-			return nil, fmt.Errorf("kw_auth: key_file %s: %w", kf.ID, err)
-		}
-		static[k.ID] = k
+	static, err := tokencheck.LoadKeyFiles(h.KeyFiles)
+	if err != nil {
+		return nil, fmt.Errorf("kw_auth: %w", err)
 	}
 	if h.JWKSURL == "" {
 		return static, nil
@@ -123,7 +119,7 @@ func (h *Handler) keySource(bg context.Context, client *http.Client) (tokencheck
 	if len(static) == 0 {
 		return j, nil
 	}
-	return chain{static, j}, nil
+	return tokencheck.KeyChain{static, j}, nil
 }
 
 func (h *Handler) provisionAPIKeys(client *http.Client) error {
@@ -140,18 +136,4 @@ func (h *Handler) provisionAPIKeys(client *http.Client) error {
 		return fmt.Errorf("kw_auth: %w", err)
 	}
 	return nil
-}
-
-// chain looks a kid up in each source in turn.
-type chain []tokencheck.KeySource
-
-func (c chain) Key(ctx context.Context, kid string) (tokencheck.Key, error) {
-	var err error
-	for _, s := range c {
-		var k tokencheck.Key
-		if k, err = s.Key(ctx, kid); err == nil {
-			return k, nil
-		}
-	}
-	return tokencheck.Key{}, err
 }
