@@ -12,7 +12,7 @@ STACK := deploy/local/stack.sh
 GOLANGCI := $(TOOLS)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 GOVULNCHECK := $(TOOLS)/govulncheck-$(GOVULNCHECK_VERSION)
 
-.PHONY: help build core edge services services-stop run test test-unit lint vuln clean bench-realtime
+.PHONY: help build core edge services services-stop run test test-unit lint vuln clean bench-realtime bench-limiter
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/^[^:]*://' | \
@@ -68,6 +68,10 @@ $(GOVULNCHECK):
 
 bench-realtime: services edge ## realtime benchmark: Go edge vs Node socket.io, 15,000 sessions each (ARGS=-quick for a smoke run)
 	@gateway/bench/run.sh $(ARGS)
+
+bench-limiter: services ## rate limiter overhead: requests per second with the Redis-backed limiter against without it
+	@set -a && . .data/local.env && set +a && \
+		go test -run '^$$' -bench BenchmarkLimiterOverhead -benchtime 1x -count $(or $(COUNT),1) ./caddy-modules/ratelimit/
 
 clean: ## remove the binaries (keeps .data and the tool cache)
 	rm -rf bin
