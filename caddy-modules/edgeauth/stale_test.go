@@ -3,74 +3,14 @@ package edgeauth
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/kernelwork/kernelwork/caddy-modules/internal/redisproxy"
 	"github.com/kernelwork/kernelwork/core/problem"
 )
-
-// redisProxy forwards TCP connections to Redis until cut, which closes
-// every connection and refuses new ones, as a Redis that went away.
-type redisProxy struct {
-	ln    net.Listener
-	mu    sync.Mutex
-	conns []net.Conn
-}
-
-// newRedisProxy starts a proxy to the Redis of redisURL and returns it with
-// the URL that reaches Redis through it.
-func newRedisProxy(t *testing.T, redisURL string) (*redisProxy, string) {
-	t.Helper()
-	u, err := url.Parse(redisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &redisProxy{ln: ln}
-	go p.serve(u.Host)
-	t.Cleanup(p.cut)
-	u.Host = ln.Addr().String()
-	return p, u.String()
-}
-
-func (p *redisProxy) serve(upstream string) {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		u, err := net.Dial("tcp", upstream)
-		if err != nil {
-			_ = c.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, c, u)
-		p.mu.Unlock()
-		go func() { _, _ = io.Copy(u, c); _ = u.Close() }()
-		go func() { _, _ = io.Copy(c, u); _ = c.Close() }()
-	}
-}
-
-// cut closes the listener and every forwarded connection.
-func (p *redisProxy) cut() {
-	_ = p.ln.Close()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		_ = c.Close()
-	}
-	p.conns = nil
-}
 
 // staleEdge starts kw_auth with the given Redis and revocation_max_stale in
 // front of a fixed answer, and Caddy's metrics on metricsPort; it returns
@@ -121,7 +61,7 @@ func TestStaleRevocationsRefuseWith503(t *testing.T) {
 // problem type "unavailable" and kw_edge_revocations_stale reads 1.
 func TestStaleRevocationsRefuseWith503AfterRedisGoesAway(t *testing.T) {
 	const maxStale = 2 * time.Second
-	proxy, viaProxy := newRedisProxy(t, redisURL(t))
+	proxy, viaProxy := redisproxy.Start(t, redisURL(t))
 	key := newTokenKey(t)
 	metricsPort := freePort(t)
 	e := &echoEdge{base: staleEdge(t, key, viaProxy, maxStale, metricsPort), key: key}
@@ -130,7 +70,7 @@ func TestStaleRevocationsRefuseWith503AfterRedisGoesAway(t *testing.T) {
 		t.Fatalf("kw_edge_revocations_stale %q while redis answers", v)
 	}
 
-	proxy.cut()
+	proxy.Cut()
 	cut := time.Now()
 	refusedAt, hdr, body := firstRefusal(t, e, cut.Add(maxStale+2*time.Second))
 	// the set was confirmed at most one ping (max_stale/4) before the cut

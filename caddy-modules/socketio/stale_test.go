@@ -3,84 +3,13 @@ package socketio
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/kernelwork/kernelwork/caddy-modules/internal/redisproxy"
 )
-
-// cuttableProxy forwards TCP connections to a server until cut, which
-// closes every connection and refuses new ones, as a Redis that went away.
-type cuttableProxy struct {
-	ln    net.Listener
-	mu    sync.Mutex
-	conns []net.Conn
-}
-
-func newCuttableProxy(t *testing.T, upstream string) *cuttableProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &cuttableProxy{ln: ln}
-	go p.serve(upstream)
-	t.Cleanup(p.cut)
-	return p
-}
-
-func (p *cuttableProxy) serve(upstream string) {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		u, err := net.Dial("tcp", upstream)
-		if err != nil {
-			_ = c.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, c, u)
-		p.mu.Unlock()
-		go func() { _, _ = io.Copy(u, c); _ = u.Close() }()
-		go func() { _, _ = io.Copy(c, u); _ = c.Close() }()
-	}
-}
-
-// cut closes the listener and every forwarded connection.
-func (p *cuttableProxy) cut() {
-	_ = p.ln.Close()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		_ = c.Close()
-	}
-	p.conns = nil
-}
-
-// through returns redisURL with its host replaced by the proxy's address.
-func (p *cuttableProxy) through(t *testing.T, redisURL string) string {
-	t.Helper()
-	u, err := url.Parse(redisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Host = p.ln.Addr().String()
-	return u.String()
-}
-
-func redisHost(t *testing.T, redisURL string) string {
-	t.Helper()
-	u, err := url.Parse(redisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.Host
-}
 
 // TestStaleRevocationsRefuseSockets: once Redis has not answered for
 // revocation_max_stale (1s here, 30s by default), a CONNECT is refused
@@ -88,8 +17,8 @@ func redisHost(t *testing.T, redisURL string) string {
 // Caddy's metrics.
 func TestStaleRevocationsRefuseSockets(t *testing.T) {
 	e := newLiveEdge(t)
-	proxy := newCuttableProxy(t, redisHost(t, e.redis))
-	e.redis = proxy.through(t, e.redis)
+	proxy, viaProxy := redisproxy.Start(t, e.redis)
+	e.redis = viaProxy
 	k := newSigner(t, "k1")
 	port, metricsPort := freePort(t), freePort(t)
 	stopCaddy(t)
@@ -105,7 +34,7 @@ func TestStaleRevocationsRefuseSockets(t *testing.T) {
 	if v := staleGauge(t, metricsPort); v != "0" {
 		t.Fatalf("kw_edge_revocations_stale %q while redis answers", v)
 	}
-	proxy.cut()
+	proxy.Cut()
 	time.Sleep(2 * time.Second)
 	if got := connectOnce(t, port, k.token(time.Now(), time.Minute, nil)); got != "revocations_unavailable" {
 		t.Fatalf("2s after redis went away, with revocation_max_stale 1s: %q", got)
