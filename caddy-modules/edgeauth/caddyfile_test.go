@@ -119,6 +119,13 @@ func TestValidateRefusesIncompleteConfig(t *testing.T) {
 		"api keys over http": func(h *Handler) {
 			h.APIKeyURL, h.CoreTLS = "http://core/verify", &CoreTLS{}
 		},
+		"token bound too small":  func(h *Handler) { h.MaxTokenBytes = 10 },
+		"token bound too large":  func(h *Handler) { h.MaxTokenBytes = 1 << 20 },
+		"key set algorithm none": func(h *Handler) { h.JWKSAlg = "none" },
+		"key set algorithm hmac": func(h *Handler) { h.JWKSAlg = "HS256" },
+		"key file algorithm hmac": func(h *Handler) {
+			h.KeyFiles = []tokencheck.KeyFileSetting{{ID: "k", Alg: "HS256", Path: "f"}}
+		},
 	}
 	for name, mut := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -129,6 +129,19 @@ func (h *Handler) Validate() error {
 	case time.Duration(h.APIKeyCacheTTL) > maxAPIKeyCacheTTL:
 		return fmt.Errorf("kw_auth: api_key_cache_ttl must be at most %s", maxAPIKeyCacheTTL)
 	}
+	if err := tokencheck.CheckMaxTokenBytes(h.MaxTokenBytes); err != nil {
+		return fmt.Errorf("kw_auth: max_token_bytes: %w", err)
+	}
+	if h.JWKSAlg != "" {
+		if err := tokencheck.CheckAlgorithm(h.JWKSAlg); err != nil {
+			return fmt.Errorf("kw_auth: jwks_alg: %w", err)
+		}
+	}
+	for _, kf := range h.KeyFiles {
+		if err := tokencheck.CheckAlgorithm(kf.Alg); err != nil {
+			return fmt.Errorf("kw_auth: key_file %s: %w", kf.ID, err)
+		}
+	}
 	for name, u := range map[string]string{"jwks_url": h.JWKSURL, "api_key_url": h.APIKeyURL} {
 		if u == "" {
 			continue
