@@ -181,9 +181,14 @@ func TestAPIKeysThroughTheEdge(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // the announcement travels through redis
 	unknown, _ := keyformat.New()
 	wrong, _ := keyformat.Build(readerID, strings.Repeat("C", 32))
+	// the checksum's last character changed, never to itself
+	last := "0"
+	if strings.HasSuffix(reader, last) {
+		last = "1"
+	}
 	bad := map[string]string{
 		"unknown": unknown.Full, "malformed": "kwk_abc",
-		"bad checksum": reader[:len(reader)-1] + "0", "wrong secret": wrong.Full, "revoked": revoked,
+		"bad checksum": reader[:len(reader)-1] + last, "wrong secret": wrong.Full, "revoked": revoked,
 	}
 	var first string
 	for name, key := range bad {
